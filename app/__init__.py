@@ -1,0 +1,94 @@
+"""Application factory: reads like a table of contents (no I/O, no scheduler here)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import Flask
+
+from config import Config, config_from_env
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(config_class: type[Config] | None = None, **overrides) -> Flask:
+    config_class = config_class or config_from_env()
+    config_class.validate()
+    app = Flask(
+        __name__,
+        template_folder=str(ROOT / "templates"),
+        static_folder="static",
+        instance_path=str(ROOT / "instance"),
+    )
+    app.config.from_object(config_class)
+    app.config.update(overrides)
+    register_extensions(app)
+    register_blueprints(app)
+    register_cli(app)
+    register_template_helpers(app)
+    register_security_headers(app)
+    from app.core.errors import register_error_handlers
+
+    register_error_handlers(app)
+    return app
+
+
+def register_extensions(app: Flask) -> None:
+    from app.core.database import configure_engine
+    from app.core.i18n import select_locale, select_timezone
+    from app.extensions import babel, csrf, db, login_manager, mail, migrate
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True, compare_type=True)
+    login_manager.init_app(app)
+    mail.init_app(app)
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
+    with app.app_context():
+        configure_engine(db.engine)
+    from app.auth import session_loader  # noqa: F401  (registers the user loader)
+
+
+def register_blueprints(app: Flask) -> None:
+    from app.admin import bp as admin_bp
+    from app.auth import bp as auth_bp
+    from app.main import bp as main_bp
+    from app.tasks import bp as tasks_bp
+
+    for blueprint in (auth_bp, main_bp, admin_bp, tasks_bp):
+        app.register_blueprint(blueprint)
+    _register_optional_blueprints(app)
+
+
+def _register_optional_blueprints(app: Flask) -> None:
+    """Feature packages that expose a ``bp`` are registered when present."""
+    import importlib
+
+    for name in ("directives", "progress", "reminders", "oversight", "reports", "api", "calendar"):
+        try:
+            module = importlib.import_module(f"app.{name}")
+        except ModuleNotFoundError as error:
+            if error.name != f"app.{name}":
+                raise
+            continue
+        blueprint = getattr(module, "bp", None)
+        if blueprint is not None:
+            app.register_blueprint(blueprint)
+
+
+def register_cli(app: Flask) -> None:
+    from app.cli import register_commands
+
+    register_commands(app)
+
+
+def register_template_helpers(app: Flask) -> None:
+    from app.core.templating import register
+
+    register(app)
+
+
+def register_security_headers(app: Flask) -> None:
+    from app.core.headers import add_security_headers
+
+    app.after_request(add_security_headers)

@@ -1,0 +1,41 @@
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    HiddenField,
+    IntegerField,
+    PasswordField,
+    SelectField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional, Regexp
+
+from app.core.enums import OrganisationKind, Role
+
+
+class OrganisationForm(FlaskForm):
+    version = HiddenField()
+    code = StringField(_l("Mã"), validators=[DataRequired(), Length(max=32), Regexp(r"^[A-Za-zĐđ0-9._-]+$", message=_l("Mã chỉ gồm chữ, số, dấu chấm, gạch."))])
+    name = StringField(_l("Tên"), validators=[DataRequired(), Length(max=200)])
+    short_name = StringField(_l("Tên ngắn"), validators=[Optional(), Length(max=100)])
+    kind = SelectField(_l("Loại"), choices=OrganisationKind.choices)
+    parent_id = SelectField(_l("Trực thuộc"), coerce=int)
+    display_order = IntegerField(_l("Thứ tự trong báo cáo"), default=1000, validators=[NumberRange(min=0, max=100000)])
+    report_heading = StringField(_l("Tiêu đề lĩnh vực trong báo cáo"), validators=[Optional(), Length(max=200)])
+    aliases = TextAreaField(_l("Tên gọi khác (mỗi dòng một tên)"), validators=[Optional(), Length(max=5000)])
+    contact_emails = TextAreaField(_l("Email liên hệ (mỗi dòng một địa chỉ)"), validators=[Optional(), Length(max=2000)])
+    is_active = BooleanField(_l("Đang hoạt động"), default=True)
+    submit = SubmitField(_l("Lưu"))
+
+
+class UserForm(FlaskForm):
+    email = StringField(_l("Email"), validators=[DataRequired(), Email(), Length(max=254)])
+    name = StringField(_l("Họ và tên"), validators=[DataRequired(), Length(max=120)])
+    title = StringField(_l("Chức danh"), validators=[Optional(), Length(max=120)])
+    role = SelectField(_l("Vai trò"), choices=Role.choices)
+    organisation_id = SelectField(_l("Tổ chức"), coerce=int)
+    password = PasswordField(_l("Mật khẩu (để trống nếu không đổi)"), validators=[Optional(), Length(max=128)])
+    is_active = BooleanField(_l("Đang hoạt động"), default=True)
+    submit = SubmitField(_l("Lưu"))

@@ -1,0 +1,96 @@
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from app.admin import bp
+from app.admin.forms import OrganisationForm, UserForm
+from app.admin.services import ORG_FIELDS, save_organisation, save_user
+from app.core.errors import DomainError
+from app.core.permissions import requires
+from app.extensions import db
+from app.models import AuditEvent, Organisation, User
+
+
+@bp.route("/organisations")
+@requires("admin.organisations")
+def organisations():
+    orgs = db.session.scalars(sa.select(Organisation).order_by(Organisation.display_order, Organisation.name)).all()
+    return render_template("admin/organisations.html", organisations=orgs)
+
+
+@bp.route("/organisations/new", methods=["GET", "POST"], defaults={"org_id": None})
+@bp.route("/organisations/<int:org_id>", methods=["GET", "POST"])
+@requires("admin.organisations")
+def organisation_form(org_id: int | None):
+    org = db.session.get(Organisation, org_id) if org_id else None
+    if org_id and org is None:
+        abort(404)
+    form = OrganisationForm(obj=org)
+    form.parent_id.choices = [(0, "—")] + [(o.id, o.name) for o in Organisation.query_active() if o is not org]
+    if request.method == "GET" and org is not None:
+        form.kind.data = org.kind.value
+        form.parent_id.data = org.parent_id or 0
+    if form.validate_on_submit():
+        data = {name: getattr(form, name).data for name in ORG_FIELDS}
+        try:
+            org = save_organisation(current_user, org, data)
+            db.session.commit()
+        except DomainError as error:
+            db.session.rollback()
+            getattr(form, error.field or "code").errors.append(error.message)
+        else:
+            flash(_("Đã lưu tổ chức %(code)s.", code=org.code), "success")
+            return redirect(url_for("admin.organisations"))
+    return render_template("admin/organisation_form.html", form=form, org=org)
+
+
+@bp.route("/users")
+@requires("admin.users")
+def users():
+    rows = db.session.scalars(sa.select(User).order_by(User.organisation_id, User.name)).all()
+    return render_template("admin/users.html", users=rows)
+
+
+@bp.route("/users/new", methods=["GET", "POST"], defaults={"user_id": None})
+@bp.route("/users/<int:user_id>", methods=["GET", "POST"])
+@requires("admin.users")
+def user_form(user_id: int | None):
+    user = db.session.get(User, user_id) if user_id else None
+    if user_id and user is None:
+        abort(404)
+    form = UserForm(obj=user)
+    form.organisation_id.choices = [(o.id, f"{o.code} — {o.name}") for o in Organisation.query_active()]
+    if request.method == "GET" and user is not None:
+        form.role.data = user.role.value
+        form.is_active.data = user.is_active_account
+    if form.validate_on_submit():
+        data = {name: getattr(form, name).data for name in ("email", "name", "title", "role", "organisation_id", "password", "is_active")}
+        try:
+            user = save_user(current_user, user, data)
+            db.session.commit()
+        except DomainError as error:
+            db.session.rollback()
+            target = getattr(form, error.field, None) if error.field else None
+            if target is not None:
+                target.errors.append(error.message)
+            else:
+                flash(error.message, "danger")
+        else:
+            flash(_("Đã lưu tài khoản %(email)s.", email=user.email), "success")
+            return redirect(url_for("admin.users"))
+    return render_template("admin/user_form.html", form=form, user=user)
+
+
+@bp.route("/audit")
+@requires("audit.view")
+def audit_log():
+    after = request.args.get("after", "")
+    stmt = sa.select(AuditEvent).order_by(AuditEvent.id.desc()).limit(100)
+    if after.isdigit():
+        stmt = stmt.where(AuditEvent.id < int(after))
+    events = db.session.scalars(stmt).all()
+    next_after = events[-1].id if len(events) == 100 else None
+    return render_template("admin/audit.html", events=events, next_after=next_after)

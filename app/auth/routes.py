@@ -1,0 +1,127 @@
+from __future__ import annotations
+
+from flask import flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_user, logout_user
+from werkzeug.exceptions import NotFound
+
+from app.auth import bp
+from app.auth.forms import EmptyForm, LoginForm, PasswordForm, PreferencesForm
+from app.auth.services import (
+    LoginRefused,
+    active_sessions,
+    authenticate,
+    issue_api_token,
+    revoke_api_token,
+    revoke_session,
+    revoke_session_by_id,
+    set_password_checked,
+    start_session,
+)
+from app.core import audit
+from app.core.errors import ValidationFailed
+from app.core.permissions import requires
+from app.core.security import verify_password
+from app.extensions import db
+
+
+def _safe_next(target: str | None) -> str:
+    """Only same-site relative paths, to avoid open redirects."""
+    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
+        return target
+    return url_for("main.home")
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():
+    if current_user.is_authenticated:
+        return redirect(url_for("main.home"))
+    form = LoginForm()
+    if form.validate_on_submit():
+        try:
+            user = authenticate(form.email.data, form.password.data)
+        except LoginRefused as refused:
+            db.session.commit()  # keep the failure count
+            flash(refused.message, "danger")
+            return render_template("auth/login.html", form=form), 200
+        token = start_session(user, user_agent=request.user_agent.string, ip_address=request.remote_addr)
+        audit.record(user, "login", user, summary=user.email)
+        db.session.commit()
+        user.session_token = token
+        session.clear()
+        login_user(user)
+        return redirect(_safe_next(request.args.get("next")))
+    return render_template("auth/login.html", form=form)
+
+
+@bp.route("/logout", methods=["POST"])
+@requires("profile")
+def logout():
+    form = EmptyForm()
+    if form.validate_on_submit():
+        revoke_session(current_user.session_token)
+        db.session.commit()
+        logout_user()
+        session.clear()
+        flash(_("Đã đăng xuất."), "info")
+    return redirect(url_for("auth.login"))
+
+
+@bp.route("/profile", methods=["GET", "POST"])
+@requires("profile")
+def profile():
+    prefs = PreferencesForm(prefix="prefs", obj=current_user)
+    password_form = PasswordForm(prefix="pw")
+    if prefs.submit.data and prefs.validate_on_submit():
+        current_user.locale = prefs.locale.data
+        current_user.notification_mode = prefs.notification_mode.data
+        db.session.commit()
+        flash(_("Đã lưu thiết lập."), "success")
+        return redirect(url_for("auth.profile"))
+    if password_form.submit.data and password_form.validate_on_submit():
+        if not verify_password(current_user.password_hash, password_form.current_password.data):
+            password_form.current_password.errors.append(_("Mật khẩu hiện tại không đúng."))
+        else:
+            try:
+                set_password_checked(current_user, password_form.new_password.data)
+            except ValidationFailed as error:
+                password_form.new_password.errors.append(error.message)
+            else:
+                audit.record(current_user, "password", current_user, summary=current_user.email)
+                db.session.commit()
+                flash(_("Đã đổi mật khẩu."), "success")
+                return redirect(url_for("auth.profile"))
+    return render_template(
+        "auth/profile.html",
+        prefs=prefs,
+        password_form=password_form,
+        action_form=EmptyForm(),
+        sessions=active_sessions(current_user),
+        new_token=session.pop("new_api_token", None),
+    )
+
+
+@bp.route("/profile/sessions/<int:session_id>/revoke", methods=["POST"])
+@requires("profile")
+def revoke_other_session(session_id: int):
+    if EmptyForm().validate_on_submit():
+        if not revoke_session_by_id(current_user, session_id):
+            raise NotFound()
+        db.session.commit()
+        flash(_("Đã thu hồi phiên đăng nhập."), "success")
+    return redirect(url_for("auth.profile"))
+
+
+@bp.route("/profile/api-token", methods=["POST"])
+@requires("profile")
+def api_token():
+    if EmptyForm().validate_on_submit():
+        if request.form.get("action") == "revoke":
+            revoke_api_token(current_user)
+            flash(_("Đã thu hồi mã API."), "success")
+        else:
+            session["new_api_token"] = issue_api_token(current_user)
+            flash(_("Đã tạo mã API mới. Hãy sao chép ngay: mã chỉ hiển thị một lần."), "success")
+        audit.record(current_user, "api_token", current_user, summary=request.form.get("action") or "issue")
+        db.session.commit()
+    return redirect(url_for("auth.profile"))

@@ -1,0 +1,209 @@
+"""Authentication and account services (no Flask request objects; callers pass what they know)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import sqlalchemy as sa
+from flask import current_app
+from flask_babel import gettext as _
+
+from app.core import audit
+from app.core.clock import now_utc
+from app.core.enums import Role
+from app.core.errors import ValidationFailed
+from app.core.security import hash_password, new_token, password_problem, token_hash, verify_password
+from app.extensions import db
+from app.models import Organisation, User, UserSession
+
+#: How often a session's last-seen time is written (not on every request).
+LAST_SEEN_RESOLUTION = timedelta(minutes=5)
+
+
+class LoginRefused(Exception):
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+def find_user_by_email(email: str) -> User | None:
+    return db.session.scalar(sa.select(User).where(sa.func.lower(User.email) == email.strip().lower()))
+
+
+def authenticate(email: str, password: str) -> User:
+    """Check the password, counting failures; lock the account after too many (stored in the DB)."""
+    user = find_user_by_email(email)
+    now = now_utc()
+    generic = _("Email hoặc mật khẩu không đúng.")
+    if user is None:
+        raise LoginRefused(generic)
+    if user.locked_until and user.locked_until > now:
+        raise LoginRefused(_("Tài khoản tạm khóa do đăng nhập sai nhiều lần. Vui lòng thử lại sau."))
+    if not verify_password(user.password_hash, password):
+        user.failed_logins += 1
+        if user.failed_logins >= current_app.config["LOGIN_MAX_FAILURES"]:
+            user.locked_until = now + timedelta(seconds=current_app.config["LOGIN_LOCKOUT_SECONDS"])
+            user.failed_logins = 0
+            audit.record(None, "lockout", user, summary=user.email)
+        raise LoginRefused(generic)
+    if not user.is_active:
+        raise LoginRefused(_("Tài khoản đã bị vô hiệu hóa."))
+    user.failed_logins = 0
+    user.locked_until = None
+    user.last_login_at = now
+    return user
+
+
+def start_session(user: User, *, user_agent: str | None = None, ip_address: str | None = None) -> str:
+    """Create a revocable login session and return the token the cookie will carry."""
+    token = new_token()
+    now = now_utc()
+    db.session.add(
+        UserSession(
+            user_id=user.id,
+            token_hash=token_hash(token),
+            created_at=now,
+            last_seen_at=now,
+            user_agent=(user_agent or "")[:255],
+            ip_address=ip_address,
+        )
+    )
+    return token
+
+
+def load_session(token: str) -> User | None:
+    """The user behind a cookie token, or None if the session was revoked or the user deactivated."""
+    session = db.session.scalar(
+        sa.select(UserSession).where(UserSession.token_hash == token_hash(token), UserSession.revoked_at.is_(None))
+    )
+    if session is None or not session.user.is_active:
+        return None
+    user = session.user
+    now = now_utc()
+    if now - session.last_seen_at > LAST_SEEN_RESOLUTION:
+        _touch_session(session.id, now)
+    user.session_token = token
+    return user
+
+
+def _touch_session(session_id: int, now) -> None:
+    """Record activity in its own short write transaction (never upgrading a read lock on SQLite)."""
+    from app.core.database import write_intent
+
+    db.session.commit()
+    with write_intent():
+        db.session.execute(sa.update(UserSession).where(UserSession.id == session_id).values(last_seen_at=now))
+        db.session.commit()
+
+
+def revoke_session(token: str) -> None:
+    db.session.execute(
+        sa.update(UserSession)
+        .where(UserSession.token_hash == token_hash(token), UserSession.revoked_at.is_(None))
+        .values(revoked_at=now_utc())
+    )
+
+
+def revoke_all_sessions(user: User) -> int:
+    result = db.session.execute(
+        sa.update(UserSession)
+        .where(UserSession.user_id == user.id, UserSession.revoked_at.is_(None))
+        .values(revoked_at=now_utc())
+    )
+    return result.rowcount or 0
+
+
+def active_sessions(user: User) -> list[UserSession]:
+    return list(
+        db.session.scalars(
+            sa.select(UserSession)
+            .where(UserSession.user_id == user.id, UserSession.revoked_at.is_(None))
+            .order_by(UserSession.last_seen_at.desc())
+        )
+    )
+
+
+def revoke_session_by_id(user: User, session_id: int) -> bool:
+    result = db.session.execute(
+        sa.update(UserSession)
+        .where(UserSession.id == session_id, UserSession.user_id == user.id, UserSession.revoked_at.is_(None))
+        .values(revoked_at=now_utc())
+    )
+    return bool(result.rowcount)
+
+
+def get_organisation_by_code(code: str) -> Organisation:
+    org = db.session.scalar(sa.select(Organisation).where(Organisation.code == code.strip()))
+    if org is None:
+        raise ValidationFailed(_("Không có tổ chức mã %(code)s.", code=code), field="organisation")
+    return org
+
+
+def create_user(
+    actor,
+    *,
+    email: str,
+    name: str,
+    role: Role | str,
+    organisation: Organisation,
+    password: str | None = None,
+    title: str | None = None,
+    locale: str = "vi",
+) -> User:
+    email = email.strip().lower()
+    if find_user_by_email(email) is not None:
+        raise ValidationFailed(_("Email %(email)s đã được sử dụng.", email=email), field="email")
+    try:
+        role = Role.coerce(role)
+    except ValueError:
+        raise ValidationFailed(_("Vai trò không hợp lệ: %(role)s.", role=role), field="role") from None
+    if password is not None:
+        set_password_checked(None, password)
+    user = User(
+        email=email,
+        name=name.strip(),
+        role=role,
+        organisation=organisation,
+        title=title,
+        locale=locale,
+        password_hash=hash_password(password) if password else None,
+    )
+    db.session.add(user)
+    audit.record(actor, "create", user, summary=f"{email} ({role.value}, {organisation.code})",
+                 after={"email": email, "role": role.value, "organisation": organisation.code})
+    return user
+
+
+def set_password_checked(user: User | None, password: str) -> None:
+    problem = password_problem(password)
+    if problem:
+        raise ValidationFailed(problem, field="password")
+    if user is not None:
+        user.password_hash = hash_password(password)
+
+
+def set_active(actor, user: User, active: bool) -> None:
+    """Deactivating also revokes every session, so old cookies stop working at once."""
+    before = user.is_active_account
+    user.is_active_account = active
+    if not active:
+        revoke_all_sessions(user)
+    audit.record(actor, "update", user, summary=user.email, before={"is_active": before}, after={"is_active": active})
+
+
+def issue_api_token(user: User) -> str:
+    """A new bearer token (replacing any previous one); only its hash is stored."""
+    token = new_token()
+    user.api_token_hash = token_hash(token)
+    user.api_token_created_at = now_utc()
+    return token
+
+
+def revoke_api_token(user: User) -> None:
+    user.api_token_hash = None
+    user.api_token_created_at = None
+
+
+def user_for_api_token(token: str) -> User | None:
+    user = db.session.scalar(sa.select(User).where(User.api_token_hash == token_hash(token)))
+    return user if user is not None and user.is_active else None

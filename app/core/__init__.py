@@ -1,0 +1,1 @@
+"""Shared building blocks (no routes): database base, clock, errors, permissions, audit, formatting."""

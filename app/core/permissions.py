@@ -1,0 +1,111 @@
+"""Who may do what: one declared permission table, the view decorator, and object-level predicates.
+
+Every route declares a permission name with ``@requires(...)`` (or is on ``PUBLIC_ENDPOINTS``);
+the permission-matrix test walks the URL map and fails on any route without one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+
+import sqlalchemy as sa
+from flask import abort
+from flask_login import current_user
+
+from app.core.enums import AGENCY_ROLES, OVERSIGHT_ROLES, Role
+from app.models.tasks import ContentItem, Task, task_coordinator
+
+ALL_ROLES = frozenset(Role)
+EDITORS = frozenset({Role.ADMIN, Role.COMMITTEE, Role.OFFICE, Role.OFFICE_CHIEF})
+
+#: Permission name → roles allowed. Object-level checks (own organisation) come on top.
+PERMISSIONS: dict[str, frozenset[Role]] = {
+    "home": ALL_ROLES,
+    "profile": ALL_ROLES,
+    "task.view": ALL_ROLES,
+    "task.list": ALL_ROLES,
+    "directive.view": ALL_ROLES,
+    "directive.edit": EDITORS,
+    "meeting.edit": EDITORS,
+    "task.edit": EDITORS,
+    "progress.report": ALL_ROLES - {Role.COMMITTEE},
+    "completion.review": frozenset({Role.ADMIN, Role.OFFICE, Role.OFFICE_CHIEF}),
+    "extension.request": AGENCY_ROLES | {Role.OFFICE, Role.OFFICE_CHIEF},
+    "extension.decide": frozenset({Role.ADMIN, Role.COMMITTEE}),
+    "overdue.review": OVERSIGHT_ROLES,
+    "report.view": OVERSIGHT_ROLES | AGENCY_ROLES,
+    "report.edit": frozenset({Role.ADMIN, Role.OFFICE, Role.OFFICE_CHIEF}),
+    "admin.users": frozenset({Role.ADMIN}),
+    "admin.organisations": frozenset({Role.ADMIN}),
+    "admin.settings": frozenset({Role.ADMIN}),
+    "audit.view": frozenset({Role.ADMIN, Role.OFFICE_CHIEF}),
+}
+
+#: Endpoints reachable without an account.
+PUBLIC_ENDPOINTS = frozenset({"auth.login", "static", "main.health", "main.set_language", "api.openapi"})
+
+
+def has_permission(user, permission: str) -> bool:
+    return bool(user and user.is_authenticated and user.role in PERMISSIONS[permission])
+
+
+def requires(permission: str) -> Callable:
+    """View decorator: login required, then the role must hold ``permission`` (403 otherwise)."""
+    if permission not in PERMISSIONS:
+        raise KeyError(f"undeclared permission {permission!r}")
+
+    def decorator(view):
+        @wraps(view)
+        def wrapped(*args, **kwargs):
+            if not current_user.is_authenticated:
+                from app.extensions import login_manager
+
+                return login_manager.unauthorized()
+            if current_user.role not in PERMISSIONS[permission]:
+                abort(403)
+            return view(*args, **kwargs)
+
+        wrapped.permission = permission  # type: ignore[attr-defined]
+        return wrapped
+
+    return decorator
+
+
+def task_visibility_clause(user) -> sa.ColumnElement[bool]:
+    """SQL condition for the tasks ``user`` may see: all for oversight roles, else their agency's."""
+    if user.role in OVERSIGHT_ROLES:
+        return sa.true()
+    org_id = user.organisation_id
+    as_coordinator = sa.exists().where(task_coordinator.c.task_id == Task.id, task_coordinator.c.organisation_id == org_id)
+    as_item_lead = sa.exists().where(ContentItem.task_id == Task.id, ContentItem.lead_org_id == org_id)
+    return sa.or_(Task.lead_org_id == org_id, as_coordinator, as_item_lead)
+
+
+def agency_role_in_task(user, task: Task) -> str | None:
+    """'lead', 'coordinator', 'item_lead' or None: how the user's agency takes part in the task."""
+    org_id = user.organisation_id
+    if task.lead_org_id == org_id:
+        return "lead"
+    if any(item.lead_org_id == org_id for item in task.items):
+        return "item_lead"
+    if any(org.id == org_id for org in task.coordinators):
+        return "coordinator"
+    return None
+
+
+def can_view_task(user, task: Task) -> bool:
+    return user.role in OVERSIGHT_ROLES or agency_role_in_task(user, task) is not None
+
+
+def can_report_on_task(user, task: Task) -> bool:
+    """Agencies report on their own tasks; office staff may enter a report on an agency's behalf."""
+    if user.role in (Role.ADMIN, Role.OFFICE, Role.OFFICE_CHIEF):
+        return True
+    return user.role in AGENCY_ROLES and agency_role_in_task(user, task) is not None
+
+
+def can_request_extension(user, task: Task) -> bool:
+    if user.role in (Role.OFFICE, Role.OFFICE_CHIEF):
+        return True
+    return user.role in AGENCY_ROLES and agency_role_in_task(user, task) in ("lead", "item_lead")

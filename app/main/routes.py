@@ -1,0 +1,82 @@
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import current_app, jsonify, redirect, render_template, request, session, url_for
+from flask_login import current_user
+
+from app.auth.forms import EmptyForm
+from app.core.clock import now_utc, today_local
+from app.core.enums import Role
+from app.core.permissions import requires
+from app.extensions import db
+from app.main import bp, services
+from app.models import Notification
+
+
+@bp.route("/")
+@requires("home")
+def home():
+    today = today_local()
+    role = current_user.role
+    context = {"today_date": today, "counts": services.status_counts(current_user, today)}
+    if role is Role.ADMIN:
+        context["system"] = services.system_counts()
+        template = "main/home_admin.html"
+    elif role is Role.COMMITTEE:
+        context.update(
+            meeting=services.latest_meeting(),
+            directives=services.recent_directives(),
+            worst=services.overdue_by_agency(today),
+            extensions=services.pending_extension_requests(),
+        )
+        template = "main/home_committee.html"
+    elif role in (Role.OFFICE, Role.OFFICE_CHIEF):
+        context.update(
+            overdue=services.overdue_tasks(current_user, today),
+            reviews=services.pending_completion_reviews(),
+            extensions=services.pending_extension_requests(),
+            directives=services.recent_directives(),
+        )
+        template = "main/home_office.html"
+    else:
+        context.update(
+            overdue=services.overdue_tasks(current_user, today),
+            upcoming=services.upcoming_tasks(current_user, today),
+        )
+        template = "main/home_agency.html"
+    return render_template(template, **context)
+
+
+@bp.route("/notifications", methods=["GET", "POST"])
+@requires("profile")
+def notifications():
+    if request.method == "POST" and EmptyForm().validate_on_submit():
+        db.session.execute(
+            sa.update(Notification)
+            .where(Notification.user_id == current_user.id, Notification.read_at.is_(None))
+            .values(read_at=now_utc())
+        )
+        db.session.commit()
+        return redirect(url_for("main.notifications"))
+    items = db.session.scalars(
+        sa.select(Notification).where(Notification.user_id == current_user.id).order_by(Notification.id.desc()).limit(100)
+    ).all()
+    return render_template("main/notifications.html", items=items, form=EmptyForm())
+
+
+@bp.route("/lang/<code>", methods=["POST"])
+def set_language(code: str):
+    if EmptyForm().validate_on_submit() and code in current_app.config["LANGUAGES"]:
+        session["lang"] = code
+        if current_user.is_authenticated:
+            current_user.locale = code
+            db.session.commit()
+    referrer = request.referrer or ""
+    host = request.host_url
+    return redirect(referrer if referrer.startswith(host) else url_for("main.home"))
+
+
+@bp.route("/healthz")
+def health():
+    db.session.execute(sa.text("SELECT 1"))
+    return jsonify(status="ok")

@@ -1,0 +1,159 @@
+"""Queries behind the home pages and the page chrome (unread count, scheduler banner)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+import sqlalchemy as sa
+from flask import current_app
+
+from app.core.clock import now_utc
+from app.core.enums import OPEN_STATUSES, ReviewState, TaskKind, TaskStatus
+from app.core.permissions import task_visibility_clause
+from app.extensions import db
+from app.models import (
+    Directive,
+    ExtensionRequest,
+    Meeting,
+    Notification,
+    Organisation,
+    ProgressReport,
+    SchedulerHeartbeat,
+    Task,
+)
+
+
+def unread_notification_count(user) -> int:
+    return db.session.scalar(
+        sa.select(sa.func.count()).select_from(Notification).where(Notification.user_id == user.id, Notification.read_at.is_(None))
+    ) or 0
+
+
+def scheduler_is_stale() -> bool:
+    """True when no scheduler process has reported within SCHEDULER_STALE_MINUTES."""
+    last = db.session.scalar(sa.select(sa.func.max(SchedulerHeartbeat.last_seen_at)))
+    if last is None:
+        return True
+    if last.tzinfo is None:
+        from datetime import UTC
+
+        last = last.replace(tzinfo=UTC)
+    return now_utc() - last > timedelta(minutes=current_app.config["SCHEDULER_STALE_MINUTES"])
+
+
+def overdue_clause(today: date):
+    return sa.and_(
+        Task.due_date < today,
+        Task.status.in_(list(OPEN_STATUSES)),
+        Task.kind != TaskKind.CONTINUOUS,
+    )
+
+
+@dataclass
+class StatusCounts:
+    """Tasks by status among those a user can see, plus overdue and due-soon counts."""
+
+    by_status: dict[TaskStatus, int] = field(default_factory=dict)
+    overdue: int = 0
+    due_soon: int = 0
+
+    @property
+    def total(self) -> int:
+        return sum(self.by_status.values())
+
+
+def status_counts(user, today: date, *, within_days: int = 7) -> StatusCounts:
+    visible = task_visibility_clause(user)
+    soon = today + timedelta(days=within_days)
+    row = db.session.execute(
+        sa.select(
+            sa.func.count().filter(overdue_clause(today)),
+            sa.func.count().filter(
+                Task.due_date >= today, Task.due_date <= soon, Task.status.in_(list(OPEN_STATUSES)),
+                Task.kind != TaskKind.CONTINUOUS,
+            ),
+        ).where(visible)
+    ).one()
+    counts = StatusCounts(overdue=row[0], due_soon=row[1])
+    for status, n in db.session.execute(sa.select(Task.status, sa.func.count()).where(visible).group_by(Task.status)):
+        counts.by_status[TaskStatus.coerce(status)] = n
+    return counts
+
+
+def overdue_tasks(user, today: date, limit: int = 10) -> list[Task]:
+    stmt = (
+        sa.select(Task)
+        .where(task_visibility_clause(user), overdue_clause(today))
+        .order_by(Task.due_date, Task.id)
+        .limit(limit)
+    )
+    return list(db.session.scalars(stmt))
+
+
+def upcoming_tasks(user, today: date, limit: int = 10) -> list[Task]:
+    stmt = (
+        sa.select(Task)
+        .where(task_visibility_clause(user), Task.status.in_(list(OPEN_STATUSES)), Task.due_date >= today)
+        .order_by(Task.due_date, Task.id)
+        .limit(limit)
+    )
+    return list(db.session.scalars(stmt))
+
+
+def recent_directives(limit: int = 5) -> list[Directive]:
+    stmt = (
+        sa.select(Directive)
+        .where(Directive.meeting_id.is_not(None))
+        .order_by(Directive.issued_on.desc().nulls_last(), Directive.id.desc())
+        .limit(limit)
+    )
+    return list(db.session.scalars(stmt))
+
+
+def latest_meeting() -> Meeting | None:
+    return db.session.scalar(sa.select(Meeting).order_by(Meeting.held_on.desc()).limit(1))
+
+
+def pending_completion_reviews(limit: int = 10) -> list[ProgressReport]:
+    stmt = (
+        sa.select(ProgressReport)
+        .where(ProgressReport.review_state == ReviewState.PENDING)
+        .order_by(ProgressReport.created_at)
+        .limit(limit)
+    )
+    return list(db.session.scalars(stmt))
+
+
+def pending_extension_requests(limit: int = 10) -> list[ExtensionRequest]:
+    stmt = (
+        sa.select(ExtensionRequest)
+        .where(ExtensionRequest.state == "pending")
+        .order_by(ExtensionRequest.created_at)
+        .limit(limit)
+    )
+    return list(db.session.scalars(stmt))
+
+
+def overdue_by_agency(today: date, limit: int = 5) -> list[tuple[Organisation, int]]:
+    """The agencies with most overdue tasks (the committee's 'worst agencies')."""
+    stmt = (
+        sa.select(Organisation, sa.func.count(Task.id).label("n"))
+        .join(Task, Task.lead_org_id == Organisation.id)
+        .where(overdue_clause(today))
+        .group_by(Organisation.id)
+        .order_by(sa.desc("n"), Organisation.display_order)
+        .limit(limit)
+    )
+    return [(org, n) for org, n in db.session.execute(stmt)]
+
+
+def system_counts() -> dict[str, int]:
+    from app.models import User
+
+    return {
+        "users": db.session.scalar(sa.select(sa.func.count()).select_from(User)) or 0,
+        "organisations": db.session.scalar(sa.select(sa.func.count()).select_from(Organisation)) or 0,
+        "directives": db.session.scalar(sa.select(sa.func.count()).select_from(Directive)) or 0,
+        "tasks": db.session.scalar(sa.select(sa.func.count()).select_from(Task)) or 0,
+    }

@@ -1,0 +1,44 @@
+"""Every model, imported in one place so Alembic, `flask shell` and mappers see them all."""
+
+from app.models.audit import AuditEvent
+from app.models.directives import Attachment, Directive, DocumentReference, Meeting
+from app.models.organisations import Organisation
+from app.models.progress import (
+    ExplanationRequest,
+    ExtensionRequest,
+    Indicator,
+    IndicatorValue,
+    ProgressReport,
+)
+from app.models.reminders import Notification, ReminderLog, SchedulerHeartbeat, Setting, WorkdayOverride
+from app.models.reports import AgencyPeriodInput, PeriodReport, ReportVersion
+from app.models.tasks import ContentItem, Task, TaskCarryOver, task_coordinator
+from app.models.users import User, UserSession
+
+__all__ = [
+    "AgencyPeriodInput",
+    "Attachment",
+    "AuditEvent",
+    "ContentItem",
+    "Directive",
+    "DocumentReference",
+    "ExplanationRequest",
+    "ExtensionRequest",
+    "Indicator",
+    "IndicatorValue",
+    "Meeting",
+    "Notification",
+    "Organisation",
+    "PeriodReport",
+    "ProgressReport",
+    "ReminderLog",
+    "ReportVersion",
+    "SchedulerHeartbeat",
+    "Setting",
+    "Task",
+    "TaskCarryOver",
+    "User",
+    "UserSession",
+    "WorkdayOverride",
+    "task_coordinator",
+]

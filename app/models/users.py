@@ -1,0 +1,78 @@
+"""Accounts, their login sessions and API tokens."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import sqlalchemy as sa
+from flask_login import UserMixin
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.core.db import Base, TimestampMixin
+from app.core.enums import AGENCY_ROLES, OVERSIGHT_ROLES, Role, enum_column
+from app.models.organisations import Organisation
+
+
+class User(UserMixin, TimestampMixin, Base):
+    """Người dùng: belongs to one organisation and has one role."""
+
+    __tablename__ = "user"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(sa.String(254), unique=True)
+    name: Mapped[str] = mapped_column(sa.String(120))
+    #: Chức danh shown in signatures and lists ("Chánh Văn phòng").
+    title: Mapped[str | None] = mapped_column(sa.String(120))
+    password_hash: Mapped[str | None] = mapped_column(sa.String(255))
+    role: Mapped[Role] = mapped_column(enum_column(Role))
+    organisation_id: Mapped[int] = mapped_column(sa.ForeignKey("organisation.id"))
+    locale: Mapped[str] = mapped_column(sa.String(8), default="vi")
+    is_active_account: Mapped[bool] = mapped_column("is_active", default=True)
+    #: "item": one e-mail per reminder; "daily": one digest a day.
+    notification_mode: Mapped[str] = mapped_column(sa.String(16), default="item")
+    #: SHA-256 of the API bearer token; the token itself is shown once by `flask users token`.
+    api_token_hash: Mapped[str | None] = mapped_column(sa.String(64), unique=True)
+    api_token_created_at: Mapped[datetime | None]
+    #: SHA-256 of the calendar (ICS) feed token.
+    calendar_token_hash: Mapped[str | None] = mapped_column(sa.String(64), unique=True)
+    failed_logins: Mapped[int] = mapped_column(default=0)
+    locked_until: Mapped[datetime | None]
+    last_login_at: Mapped[datetime | None]
+
+    organisation: Mapped[Organisation] = relationship(lazy="joined")
+
+    # Flask-Login asks `is_active` to refuse deactivated accounts.
+    @property
+    def is_active(self) -> bool:  # type: ignore[override]
+        return self.is_active_account
+
+    @property
+    def sees_all_agencies(self) -> bool:
+        return self.role in OVERSIGHT_ROLES
+
+    @property
+    def is_agency_user(self) -> bool:
+        return self.role in AGENCY_ROLES
+
+    def has_role(self, *roles: Role) -> bool:
+        return self.role in roles
+
+    def __repr__(self) -> str:
+        return f"<User {self.email} {self.role.value}>"
+
+
+class UserSession(Base):
+    """A login: the cookie holds a random token whose hash is stored here, so it can be revoked."""
+
+    __tablename__ = "user_session"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    created_at: Mapped[datetime]
+    last_seen_at: Mapped[datetime]
+    user_agent: Mapped[str | None] = mapped_column(sa.String(255))
+    ip_address: Mapped[str | None] = mapped_column(sa.String(64))
+    revoked_at: Mapped[datetime | None]
+
+    user: Mapped[User] = relationship(lazy="joined")

@@ -1,0 +1,106 @@
+from datetime import timedelta
+
+import sqlalchemy as sa
+
+from app.core.enums import Role
+from app.extensions import db
+from app.models import AuditEvent, User, UserSession
+from tests.conftest import PASSWORD
+
+
+def test_every_page_but_login_requires_an_account(client):
+    assert client.get("/").status_code == 302
+    assert "/login" in client.get("/tasks/").headers["Location"]
+    assert client.get("/login").status_code == 200
+
+
+def test_login_and_logout(client, factories):
+    user = factories.user(Role.OFFICE)
+    response = client.login(user)
+    assert response.status_code == 302
+    assert client.get("/").status_code == 200
+    assert client.post_form("/logout").status_code == 302
+    assert client.get("/").status_code == 302
+    assert db.session.scalar(sa.select(UserSession.revoked_at)) is not None
+
+
+def test_wrong_password_is_refused_and_counted(client, factories):
+    user = factories.user(Role.OFFICE)
+    response = client.login(user, "wrong-password-123")
+    assert response.status_code == 200
+    assert "Email hoặc mật khẩu không đúng." in response.get_data(as_text=True)
+    db.session.expire_all()
+    assert db.session.get(User, user.id).failed_logins == 1
+
+
+def test_account_locks_after_repeated_failures(client, factories, app):
+    user = factories.user(Role.OFFICE)
+    for _ in range(app.config["LOGIN_MAX_FAILURES"]):
+        client.login(user, "wrong-password-123")
+    response = client.login(user)  # even the right password is refused while locked
+    assert "tạm khóa" in response.get_data(as_text=True)
+    assert client.get("/").status_code == 302
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(AuditEvent).where(AuditEvent.action == "lockout")) == 1
+
+
+def test_deactivated_users_old_session_cookie_is_refused(client, make_client, factories):
+    admin = factories.user(Role.ADMIN)
+    victim = factories.user(Role.AGENCY_OFFICER)
+    client.login(victim)
+    assert client.get("/").status_code == 200
+
+    admin_client = make_client()
+    admin_client.login(admin)
+    response = admin_client.post_form(f"/admin/users/{victim.id}", {
+        "email": victim.email, "name": victim.name, "role": victim.role.value,
+        "organisation_id": victim.organisation_id, "title": "",
+    })  # is_active unchecked
+    assert response.status_code == 302
+    assert client.get("/").status_code == 302  # the victim's cookie no longer works
+    assert client.login(victim).status_code == 200  # and logging in again is refused
+    assert "vô hiệu hóa" in client.login(victim).get_data(as_text=True)
+
+
+def test_logout_revokes_the_cookie_even_if_replayed(client, make_client, factories):
+    user = factories.user(Role.OFFICE)
+    client.login(user)
+    stolen = client.get_cookie("session")
+    client.post_form("/logout")
+    replay = make_client()
+    replay.set_cookie(stolen.key, stolen.value)
+    assert replay.get("/").status_code == 302
+
+
+def test_csrf_is_enforced_on_forms(client, factories):
+    user = factories.user(Role.OFFICE)
+    response = client.post("/login", data={"email": user.email, "password": PASSWORD})
+    assert response.status_code == 400
+    assert client.get("/").status_code == 302
+
+
+def test_open_redirect_after_login_is_ignored(client, factories):
+    user = factories.user(Role.OFFICE)
+    token = client.csrf_token("/login")
+    response = client.post("/login?next=//evil.example/x", data={"email": user.email, "password": PASSWORD, "csrf_token": token})
+    assert response.headers["Location"] == "/"
+
+
+def test_security_headers(client):
+    response = client.get("/login")
+    assert "script-src 'self'" in response.headers["Content-Security-Policy"]
+    assert response.headers["X-Frame-Options"] == "DENY"
+
+
+def test_session_last_seen_is_throttled(client, factories):
+    import time_machine
+
+    user = factories.user(Role.OFFICE)
+    client.login(user)
+    first = db.session.scalar(sa.select(UserSession.last_seen_at))
+    client.get("/")
+    db.session.expire_all()
+    assert db.session.scalar(sa.select(UserSession.last_seen_at)) == first
+    with time_machine.travel(first + timedelta(minutes=6), tick=False):
+        client.get("/")
+    db.session.expire_all()
+    assert db.session.scalar(sa.select(UserSession.last_seen_at)) > first
