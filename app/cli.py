@@ -69,10 +69,17 @@ def users_deactivate(email: str) -> None:
 
 
 @click.command("seed-demo")
-def seed_demo() -> None:
+@click.option("--if-empty", is_flag=True, help="Chỉ nạp khi cơ sở dữ liệu chưa có tổ chức nào (lần chạy đầu).")
+def seed_demo(if_empty: bool) -> None:
     """Load the demo district (Huyện ủy Phụng Hiệp); running it again changes nothing."""
-    from app.demo.seed import seed_demo_district
+    import sqlalchemy as sa
 
+    from app.demo.seed import seed_demo_district
+    from app.models import Organisation
+
+    if if_empty and db.session.scalar(sa.select(Organisation.id).limit(1)) is not None:
+        click.echo("database already has data; demo not loaded")
+        return
     with write_intent():
         summary = seed_demo_district()
         db.session.commit()

@@ -1,0 +1,56 @@
+# Two commands for a newcomer: `make run` and `make test` (see README.md).
+PYTHON ?= python3.11
+VENV   ?= .venv
+PY     := $(VENV)/bin/python
+FLASK  := FLASK_APP=wsgi.py $(VENV)/bin/flask
+APT_PACKAGES := postgresql chromium chromium-driver libreoffice-writer-nogui poppler-utils fonts-liberation2
+
+.PHONY: run test install install-dev system-deps db translations lint bench clean
+
+$(VENV)/bin/activate:
+	$(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
+
+install: $(VENV)/bin/activate
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt
+
+install-dev: $(VENV)/bin/activate
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+
+translations: $(VENV)/bin/activate
+	$(VENV)/bin/pybabel compile --statistics -d app/translations 2>&1 | tail -1
+
+## Debian packages the tests use (PostgreSQL, Chromium + driver, LibreOffice, pdftoppm), when root and missing.
+system-deps:
+	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = "0" ]; then \
+	    echo "installing:$$missing"; apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
+	  else echo "missing Debian packages:$$missing (run as root or install them)"; fi; \
+	fi
+
+db: install translations
+	@mkdir -p instance
+	$(FLASK) db upgrade
+	$(FLASK) seed-demo --if-empty
+
+run: db
+	./scripts/run-local.sh
+
+test: system-deps install-dev translations
+	$(VENV)/bin/ruff check .
+	$(PY) -m pytest -q -p no:cacheprovider --db sqlite
+	$(PY) -m pytest -q -p no:cacheprovider --db postgresql
+
+lint: install-dev
+	$(VENV)/bin/ruff check .
+
+bench: install-dev
+	$(PY) bench/run_all.py
+
+clean:
+	rm -rf $(VENV) instance/tracker.sqlite* artifacts
+
+## Developers: re-extract user-facing strings and merge them into the English catalog.
+i18n-update: install-dev
+	$(VENV)/bin/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o app/translations/messages.pot --no-location --sort-output .
+	$(VENV)/bin/pybabel update -i app/translations/messages.pot -d app/translations -l en --no-fuzzy-matching
