@@ -73,17 +73,35 @@ def _org(
 # --- Committee bodies (cấp ủy) ------------------------------------------------------------------
 _COMMITTEE = [
     _org(
-        "HU", "Ban Chấp hành Đảng bộ huyện", "Huyện ủy", "committee", None, 91, None,
+        "HU",
+        "Ban Chấp hành Đảng bộ huyện",
+        "Huyện ủy",
+        "committee",
+        None,
+        91,
+        None,
         ("Huyện ủy", "Huyện ủy Phụng Hiệp", "Ban Chấp hành Đảng bộ huyện Phụng Hiệp", "BCH Đảng bộ huyện"),
         _mail("huyenuy"),
     ),
     _org(
-        "BTV", "Ban Thường vụ Huyện ủy", "Ban Thường vụ", "committee", "HU", 92, None,
+        "BTV",
+        "Ban Thường vụ Huyện ủy",
+        "Ban Thường vụ",
+        "committee",
+        "HU",
+        92,
+        None,
         ("BTV Huyện ủy", "Ban Thường vụ HU", "Ban Thường vụ Huyện ủy Phụng Hiệp"),
         _mail("banthuongvu"),
     ),
     _org(
-        "TTHU", "Thường trực Huyện ủy", "Thường trực", "committee", "BTV", 93, None,
+        "TTHU",
+        "Thường trực Huyện ủy",
+        "Thường trực",
+        "committee",
+        "BTV",
+        93,
+        None,
         ("Thường trực HU", "TTHU", "Thường trực Huyện ủy Phụng Hiệp"),
         _mail("thuongtruc"),
     ),
@@ -92,83 +110,177 @@ _COMMITTEE = [
 # --- The 13 agencies of the quarterly working session, fixture order (domain.md §1.3) -----------
 _AGENCIES = [
     _org(
-        "BTG", "Ban Tuyên giáo Huyện ủy", "Ban Tuyên giáo", "advisory", "HU", 1, "Công tác Tuyên giáo",
+        "BTG",
+        "Ban Tuyên giáo Huyện ủy",
+        "Ban Tuyên giáo",
+        "advisory",
+        "HU",
+        1,
+        "Công tác Tuyên giáo",
         ("Ban Tuyên giáo", "BTG Huyện ủy", "BTG", "Ban Tuyên giáo HU"),
         _mail("btg"),
     ),
     _org(
-        "BTC", "Ban Tổ chức Huyện ủy", "Ban Tổ chức", "advisory", "HU", 2, "Công tác Tổ chức, cán bộ",
+        "BTC",
+        "Ban Tổ chức Huyện ủy",
+        "Ban Tổ chức",
+        "advisory",
+        "HU",
+        2,
+        "Công tác Tổ chức, cán bộ",
         ("Ban Tổ chức", "BTC Huyện ủy", "BTCHU", "BTC", "Ban Tổ chức HU"),
         _mail("btc"),
     ),
     _org(
-        "UBKT", "Ủy ban Kiểm tra Huyện ủy", "Ủy ban Kiểm tra", "advisory", "HU", 3,
+        "UBKT",
+        "Ủy ban Kiểm tra Huyện ủy",
+        "Ủy ban Kiểm tra",
+        "advisory",
+        "HU",
+        3,
         "Công tác Kiểm tra, giám sát, thi hành kỷ luật Đảng",
         ("Ủy ban Kiểm tra", "UBKT Huyện ủy", "UBKTHU", "UBKT", "Ủy ban Kiểm tra HU"),
         _mail("ubkt"),
     ),
     _org(
-        "BDV", "Ban Dân vận Huyện ủy", "Ban Dân vận", "advisory", "HU", 4, "Công tác Dân vận",
+        "BDV",
+        "Ban Dân vận Huyện ủy",
+        "Ban Dân vận",
+        "advisory",
+        "HU",
+        4,
+        "Công tác Dân vận",
         ("Ban Dân vận", "BDV Huyện ủy", "BDV", "Ban Dân vận HU"),
         _mail("bdv"),
     ),
     _org(
-        "TTCT", "Trung tâm Chính trị huyện", "Trung tâm Chính trị", "training_centre", "HU", 5,
+        "TTCT",
+        "Trung tâm Chính trị huyện",
+        "Trung tâm Chính trị",
+        "training_centre",
+        "HU",
+        5,
         "Công tác Đào tạo, bồi dưỡng cán bộ",
         ("Trung tâm Chính trị", "TTCT huyện", "TTCT", "Trung tâm Bồi dưỡng chính trị huyện"),
         _mail("ttct"),
     ),
     _org(
-        "VP", "Văn phòng Huyện ủy", "Văn phòng", "advisory", "HU", 6, "Công tác Văn phòng",
+        "VP",
+        "Văn phòng Huyện ủy",
+        "Văn phòng",
+        "advisory",
+        "HU",
+        6,
+        "Công tác Văn phòng",
         ("VPHU", "Văn phòng HU", "Văn phòng Huyện ủy Phụng Hiệp"),
         _mail("vanphong"),
     ),
     _org(
-        "MTTQ", "Ủy ban Mặt trận Tổ quốc Việt Nam huyện", "Mặt trận Tổ quốc", "front", None, 7,
+        "MTTQ",
+        "Ủy ban Mặt trận Tổ quốc Việt Nam huyện",
+        "Mặt trận Tổ quốc",
+        "front",
+        None,
+        7,
         "Ủy ban Mặt trận Tổ quốc Việt Nam huyện",
         (
-            "Ủy ban MTTQ Việt Nam huyện", "Ủy ban MTTQVN huyện", "Ủy ban MTTQ huyện", "UBMTTQ Việt Nam huyện",
-            "UBMTTQVN huyện", "UBMTTQ huyện", "UBMTTQ", "Ban Thường trực Ủy ban MTTQ Việt Nam huyện",
-            "Mặt trận Tổ quốc Việt Nam huyện", "Mặt trận Tổ quốc huyện", "Mặt trận Tổ quốc", "MTTQ huyện",
+            "Ủy ban MTTQ Việt Nam huyện",
+            "Ủy ban MTTQVN huyện",
+            "Ủy ban MTTQ huyện",
+            "UBMTTQ Việt Nam huyện",
+            "UBMTTQVN huyện",
+            "UBMTTQ huyện",
+            "UBMTTQ",
+            "Ban Thường trực Ủy ban MTTQ Việt Nam huyện",
+            "Mặt trận Tổ quốc Việt Nam huyện",
+            "Mặt trận Tổ quốc huyện",
+            "Mặt trận Tổ quốc",
+            "MTTQ huyện",
             "MTTQ",
         ),
         _mail("mttq"),
     ),
     _org(
-        "LĐLĐ", "Liên đoàn Lao động huyện", "Liên đoàn Lao động", "mass_org", None, 8, "Liên đoàn Lao động huyện",
+        "LĐLĐ",
+        "Liên đoàn Lao động huyện",
+        "Liên đoàn Lao động",
+        "mass_org",
+        None,
+        8,
+        "Liên đoàn Lao động huyện",
         ("Liên đoàn Lao động", "LĐLĐ huyện", "LĐLĐ"),
         _mail("ldld"),
     ),
     _org(
-        "CCB", "Hội Cựu chiến binh huyện", "Hội Cựu chiến binh", "mass_org", None, 9, "Hội Cựu Chiến binh huyện",
+        "CCB",
+        "Hội Cựu chiến binh huyện",
+        "Hội Cựu chiến binh",
+        "mass_org",
+        None,
+        9,
+        "Hội Cựu Chiến binh huyện",
         ("Hội Cựu chiến binh", "Hội CCB huyện", "Hội CCB", "Ban Chấp hành Hội Cựu chiến binh huyện"),
         _mail("ccb"),
     ),
     _org(
-        "HND", "Hội Nông dân huyện", "Hội Nông dân", "mass_org", None, 10, "Hội Nông dân huyện",
+        "HND",
+        "Hội Nông dân huyện",
+        "Hội Nông dân",
+        "mass_org",
+        None,
+        10,
+        "Hội Nông dân huyện",
         ("Hội Nông dân", "Hội ND huyện", "HND huyện", "HND"),
         _mail("hnd"),
     ),
     _org(
-        "HLHPN", "Hội Liên hiệp Phụ nữ huyện", "Hội Phụ nữ", "mass_org", None, 11, "Hội Liên hiệp Phụ nữ huyện",
+        "HLHPN",
+        "Hội Liên hiệp Phụ nữ huyện",
+        "Hội Phụ nữ",
+        "mass_org",
+        None,
+        11,
+        "Hội Liên hiệp Phụ nữ huyện",
         (
-            "Hội Liên hiệp Phụ nữ", "Hội LHPN huyện", "Hội LHPN", "Hội Phụ nữ huyện", "Hội Phụ nữ",
-            "HLHPN huyện", "HLHPN",
+            "Hội Liên hiệp Phụ nữ",
+            "Hội LHPN huyện",
+            "Hội LHPN",
+            "Hội Phụ nữ huyện",
+            "Hội Phụ nữ",
+            "HLHPN huyện",
+            "HLHPN",
         ),
         _mail("hoiphunu"),
     ),
     _org(
-        "HĐ", "Đoàn Thanh niên Cộng sản Hồ Chí Minh huyện", "Huyện đoàn", "mass_org", None, 12,
+        "HĐ",
+        "Đoàn Thanh niên Cộng sản Hồ Chí Minh huyện",
+        "Huyện đoàn",
+        "mass_org",
+        None,
+        12,
         "Đoàn Thanh niên Cộng sản Hồ Chí Minh huyện",
         (
-            "Huyện đoàn", "Ban Thường vụ Huyện đoàn", "BTV Huyện đoàn", "Ban Chấp hành Huyện đoàn",
-            "Đoàn Thanh niên Cộng sản Hồ Chí Minh", "Đoàn TNCS Hồ Chí Minh huyện", "Đoàn TNCS Hồ Chí Minh",
-            "Đoàn Thanh niên huyện", "Đoàn Thanh niên",
+            "Huyện đoàn",
+            "Ban Thường vụ Huyện đoàn",
+            "BTV Huyện đoàn",
+            "Ban Chấp hành Huyện đoàn",
+            "Đoàn Thanh niên Cộng sản Hồ Chí Minh",
+            "Đoàn TNCS Hồ Chí Minh huyện",
+            "Đoàn TNCS Hồ Chí Minh",
+            "Đoàn Thanh niên huyện",
+            "Đoàn Thanh niên",
         ),
         _mail("huyendoan"),
     ),
     _org(
-        "CTĐ", "Hội Chữ thập đỏ huyện", "Hội Chữ thập đỏ", "mass_org", None, 13, "Hội Chữ thập đỏ huyện",
+        "CTĐ",
+        "Hội Chữ thập đỏ huyện",
+        "Hội Chữ thập đỏ",
+        "mass_org",
+        None,
+        13,
+        "Hội Chữ thập đỏ huyện",
         ("Hội Chữ thập đỏ", "Hội Chữ thập", "Hội CTĐ huyện", "Hội CTĐ"),
         _mail("chuthapdo"),
     ),
@@ -177,12 +289,24 @@ _AGENCIES = [
 # --- District government (chính quyền) ----------------------------------------------------------
 _GOVERNMENT = [
     _org(
-        "HĐND", "Hội đồng nhân dân huyện", "HĐND huyện", "government", None, 21, None,
+        "HĐND",
+        "Hội đồng nhân dân huyện",
+        "HĐND huyện",
+        "government",
+        None,
+        21,
+        None,
         ("HĐND huyện", "Thường trực HĐND huyện", "Hội đồng nhân dân huyện Phụng Hiệp"),
         _mail("hdnd"),
     ),
     _org(
-        "UBND", "Ủy ban nhân dân huyện", "UBND huyện", "government", None, 22, None,
+        "UBND",
+        "Ủy ban nhân dân huyện",
+        "UBND huyện",
+        "government",
+        None,
+        22,
+        None,
         ("UBND huyện", "Ủy ban nhân dân huyện Phụng Hiệp", "UBND huyện Phụng Hiệp"),
         _mail("ubnd"),
     ),
@@ -225,8 +349,15 @@ def _commune(index: int, code: str, unit: str, place: str, mail: str, bare_alias
     if bare_alias:
         aliases.append(place)
     return _org(
-        code, f"Đảng ủy {unit} {place}", f"{unit_title} {place}", "commune", "HU", 30 + index, None,
-        tuple(aliases), _mail(mail),
+        code,
+        f"Đảng ủy {unit} {place}",
+        f"{unit_title} {place}",
+        "commune",
+        "HU",
+        30 + index,
+        None,
+        tuple(aliases),
+        _mail(mail),
     )
 
 
@@ -323,7 +454,9 @@ def _item(text: str, lead: str, coordinators: list[str], phrase: str = _IN_Q2) -
     }
 
 
-def _task(ordinal: int, lead: str, coordinators: list[str], items: list[dict], *, all_communes: bool = False) -> dict:
+def _task(
+    ordinal: int, lead: str, coordinators: list[str], items: list[dict], *, all_communes: bool = False
+) -> dict:
     return {
         "ordinal": ordinal,
         "lead_code": lead,
@@ -448,10 +581,13 @@ def demo_conclusion_docx(*, auto_numbering: bool = False) -> bytes:
     import docx  # python-docx: a runtime dependency, imported lazily to keep this module plain data
 
     document = docx.Document()
+    in_body = True
     for line in demo_conclusion_text().splitlines():
-        if auto_numbering and (m := re.match(r"^\d+\.\s+", line)):
-            document.add_paragraph(line[m.end():], style="List Number")
-        elif auto_numbering and line.startswith("- ") and not line.rstrip().endswith(","):
+        in_body = in_body and not line.startswith("Nơi nhận")
+        number = re.match(r"^\d+\.\s+", line)
+        if auto_numbering and in_body and number:
+            document.add_paragraph(line[number.end() :], style="List Number")
+        elif auto_numbering and in_body and line.startswith("- "):
             document.add_paragraph(line[2:], style="List Bullet")
         else:
             document.add_paragraph(line)

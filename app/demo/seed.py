@@ -30,6 +30,7 @@ from app.core.enums import (
 )
 from app.core.periods import quarter_bounds, quarter_label, quarter_of
 from app.core.security import hash_password
+from app.core.text import normalize
 from app.demo import catalog
 from app.extensions import db
 from app.models import (
@@ -169,7 +170,7 @@ def _seed_q1_2024(orgs: dict[str, Organisation], users: dict[str, User]) -> bool
     directive = Directive(
         doc_type="TB", number=number, issuer_suffix=issuer, issued_on=expected["issued_on"], issuer_id=orgs["TTHU"].id,
         issuing_body="Thường trực Huyện ủy", term_start_year=2020, title=expected["title"],
-        body=catalog.demo_conclusion_text(), meeting=meeting, status=DirectiveStatus.ISSUED,
+        body=normalize(catalog.demo_conclusion_text()), meeting=meeting, status=DirectiveStatus.ISSUED,
         created_by_id=users["office"].id,
     )
     db.session.add(directive)
@@ -291,7 +292,7 @@ def _seed_current_period(orgs: dict[str, Organisation], users: dict[str, User]) 
         return False
     meeting = _new_meeting(held_on, prev_year, prev_quarter, users["office"])
     directive = Directive(
-        doc_type="TB", number=None, issuer_suffix="HU", issued_on=held_on + timedelta(days=4),
+        doc_type="TB", number="12", issuer_suffix="HU", issued_on=held_on + timedelta(days=4),
         issuer_id=orgs["TTHU"].id, issuing_body="Thường trực Huyện ủy",
         term_start_year=2025 if held_on.year >= 2025 else 2020,
         title=f"Kết luận của Thường trực Huyện ủy tại buổi làm việc định kỳ {quarter_label(prev_year, prev_quarter)}",

@@ -38,6 +38,7 @@ from __future__ import annotations
 import io
 import re
 import zipfile
+import zlib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import date
@@ -157,7 +158,9 @@ def _alias_pattern(alias: str, *, lower: bool) -> str:
 
 
 def _is_abbreviation(alias: str) -> bool:
-    return alias == alias.upper() and any(ch.isalpha() for ch in alias) and not any(ch.isspace() for ch in alias)
+    return (
+        alias == alias.upper() and any(ch.isalpha() for ch in alias) and not any(ch.isspace() for ch in alias)
+    )
 
 
 @dataclass(frozen=True)
@@ -338,8 +341,17 @@ _RULE_LINE = re.compile(r"^[-–—_*=.·•]{3,}$")
 _FOOTER_LINE = re.compile(r"^(?:nơi\s+nhận\b|t/m\b|t/l\b|k/t\b|tm\.|tl\.|kt\.)", re.IGNORECASE)
 _SIGNATURE_TITLES = frozenset(
     {
-        "BÍ THƯ", "PHÓ BÍ THƯ", "PHÓ BÍ THƯ THƯỜNG TRỰC", "CHÁNH VĂN PHÒNG", "PHÓ CHÁNH VĂN PHÒNG",
-        "TRƯỞNG BAN", "PHÓ TRƯỞNG BAN", "CHỦ NHIỆM", "PHÓ CHỦ NHIỆM", "(ĐÃ KÝ)", "ĐÃ KÝ",
+        "BÍ THƯ",
+        "PHÓ BÍ THƯ",
+        "PHÓ BÍ THƯ THƯỜNG TRỰC",
+        "CHÁNH VĂN PHÒNG",
+        "PHÓ CHÁNH VĂN PHÒNG",
+        "TRƯỞNG BAN",
+        "PHÓ TRƯỞNG BAN",
+        "CHỦ NHIỆM",
+        "PHÓ CHỦ NHIỆM",
+        "(ĐÃ KÝ)",
+        "ĐÃ KÝ",
     }
 )
 _CLOSING = re.compile(
@@ -357,6 +369,16 @@ class _Line:
     text: str  # without the marker
 
 
+def _classify_all(raws: list[str]) -> list[_Line]:
+    lines = [_classify(raw) for raw in raws]
+    for index in range(1, len(lines)):
+        previous, line = lines[index - 1], lines[index]
+        # a hard wrap inside "nhiệm kỳ 2025\n- 2030" is not a bullet
+        if line.kind == "bullet" and line.text[:1].isdigit() and previous.text[-1:].isdigit():
+            lines[index] = _Line("text", "", raws[index].strip())
+    return lines
+
+
 def _classify(raw: str) -> _Line:
     line = raw.strip()
     if not line:
@@ -371,10 +393,10 @@ def _classify(raw: str) -> _Line:
     ):
         m = pattern.match(line)
         if m:
-            return _Line(kind, m.group("n"), line[m.end():].strip())
+            return _Line(kind, m.group("n"), line[m.end() :].strip())
     m = _BULLET_MARK.match(line)
     if m:
-        return _Line("bullet", "", line[m.end():].strip())
+        return _Line("bullet", "", line[m.end() :].strip())
     return _Line("text", "", line)
 
 
@@ -396,14 +418,15 @@ def _key(text: str) -> str:
 # ---------------------------------------------------------------------------------------------
 
 _SYMBOL = re.compile(
-    r"(?<!\w)số\s*:?\s*(?P<num>\d{1,5})\s*[-‐–]\s*(?P<code>[A-ZĐ][A-Za-zĐđ]{0,4})\s*/\s*"
+    r"^\s*số\s*:?\s*(?P<num>\d{1,5})\s*[-‐–]\s*(?P<code>[A-ZĐ][A-Za-zĐđ]{0,4})\s*/\s*"
     r"(?P<issuer>[A-ZĐ][A-ZĐa-z0-9]*(?:-[A-ZĐ]+)*)",
-    re.IGNORECASE,
+    re.IGNORECASE | re.MULTILINE,
 )
 _LONG_DATE = re.compile(r"ngày\s+(\d{1,2})\s+tháng\s+(\d{1,2})\s+năm\s+(\d{4})", re.IGNORECASE)
 _SHORT_DATE = re.compile(r"(?<!\w)ngày\s+(\d{1,2})/(\d{1,2})/(\d{4})(?!\d)", re.IGNORECASE)
 _TITLE_WORD = re.compile(r"^(THÔNG BÁO(?: KẾT LUẬN)?|KẾT LUẬN)$")
 _PERIOD_LABEL = re.compile(r"(?<!\w)(quý|quí)\s+([IV]{1,3}|[1-4])\s*/\s*(\d{4})", re.IGNORECASE)
+_INTRO_START = re.compile(r"(?:ngày|căn cứ|thực hiện|sáng|chiều)\s", re.IGNORECASE)
 _STATED_TASKS = re.compile(r"(?<!\w)(\d{1,3})\s+nhiệm\s+vụ")
 _STATED_ITEMS = re.compile(r"(?<!\w)(\d{1,3})\s+nội\s+dung")
 
@@ -435,6 +458,10 @@ def _parse_preamble(lines: list[str]) -> ProposedDirective | None:
             for follow in lines[index + 1 : index + 6]:
                 stripped = follow.strip()
                 if not stripped or _RULE_LINE.match(stripped):
+                    break
+                if parts and (
+                    stripped.endswith((".", ":")) or len(stripped) > 160 or _INTRO_START.match(stripped)
+                ):
                     break
                 parts.append(stripped)
                 intro_start = index + 1 + len(parts)
@@ -475,9 +502,7 @@ _GAP_BEFORE_CHU_TRI = re.compile(
     r"[\s,(:\-–]*(?:(?:là|làm|giữ\s+vai\s+trò)\s+)?(?:(?:cơ\s+quan|đơn\s+vị)\s+)?[\s(]*"
 )
 _GAP_AFTER_CHU_TRI = re.compile(r"\s*[:\-–]?\s*(?:là\s+)?(?:(?:cơ\s+quan|đơn\s+vị)\s+)?")
-_GAP_SUBJECT = re.compile(
-    r"[\s\-–+•]*(?:(?:đối\s+với|đề\s+nghị|yêu\s+cầu|giao(?:\s+cho)?|chỉ\s+đạo)\s+)?"
-)
+_GAP_SUBJECT = re.compile(r"[\s\-–+•]*(?:(?:đối\s+với|đề\s+nghị|yêu\s+cầu|giao(?:\s+cho)?|chỉ\s+đạo)\s+)?")
 _GAP_AFTER_PHOI_HOP = re.compile(
     r"[\s:]*(?:(?:chặt\s+chẽ|tốt|thường\s+xuyên)\s+)?(?:(?:với|cùng(?:\s+với)?)\s*)?(?:các\s+)?"
 )
@@ -488,7 +513,7 @@ _ORG_HEAD = re.compile(
     r"(?<!\w)(?:(?:Ủy ban|Uỷ ban|Công an|Đảng ủy|Đảng uỷ|Chi bộ|Trung tâm|Bệnh viện|Ngân hàng|Kho bạc|Chi cục"
     r"|Tòa án|Toà án|Viện kiểm sát|Văn phòng|Ban Chỉ đạo|Ban Chỉ huy|Bộ Chỉ huy|Ban Quản lý|Đảng bộ"
     r"|Liên đoàn|Hội đồng|Hạt Kiểm lâm|Tỉnh đoàn)(?!\w)"
-    r"|(?:Phòng|Ban|Hội|Sở|Đội|Trường|Tổ|Khối|Đoàn|Cục|Viện)\s+(?=[A-ZĐÀ-Ỹ]))"
+    r"|(?:Phòng|Ban|Hội|Sở|Đội|Trường|Tổ|Khối|Đoàn|Cục|Viện)\s+(?=\w))"
 )
 _NAME_STOP = frozenset(
     "chủ phối tham thực triển xây tổ hướng kiểm rà chuẩn tiếp tăng đẩy phát vận tuyên theo trong để nhằm về "
@@ -496,43 +521,40 @@ _NAME_STOP = frozenset(
     "sơ tổng thường kịp cho đối nghiên khảo tập rút đánh duy quán học".split()
 )
 _NAME_END = frozenset({"huyện", "tỉnh"})
-_TOKEN = re.compile(r"[^\s,;:.()“”\"]+")
+_NEXT_WORD = re.compile(r" +([^\s,;:.()“”\"]+)")
 
 
 def _unknown_names(norm: str, known: list[Mention]) -> list[Mention]:
+    """Organisation-like names ("Phòng Nội vụ huyện", "Công an huyện") that are not in the catalog."""
     found: list[Mention] = []
     for head in _ORG_HEAD.finditer(norm):
         start = head.start()
-        pos = head.end()
-        end = pos
+        if any(k.start <= start < k.end for k in known):
+            continue  # starts at or inside a known name
+        if head.group(0)[-1].isspace() and not norm[head.end()].isupper():
+            continue  # "Ban hành", "Tổ chức", "Hội nghị": a verb or noun, not a name
+        end = pos = start + len(head.group(0).rstrip())
         words = 0
         while words < 8:
-            m = _TOKEN.match(norm, pos + (len(norm[pos:]) - len(norm[pos:].lstrip(" "))))
-            if not m or "\n" in norm[pos : m.start()]:
+            m = _NEXT_WORD.match(norm, pos)
+            if not m:
                 break
-            token = m.group(0)
+            token = m.group(1)
             if token == "và":
-                nxt = _TOKEN.match(norm, m.end() + 1) if m.end() < len(norm) and norm[m.end()] == " " else None
-                if not nxt or not nxt.group(0)[0].isupper():
+                nxt = _NEXT_WORD.match(norm, m.end())
+                if not nxt or not nxt.group(1)[0].isupper():
                     break
-            elif token[0].islower() and token in _NAME_STOP:
+                end = pos = nxt.end()
+                words += 2
+                continue
+            if not token[0].isalnum() or (token[0].islower() and token in _NAME_STOP):
                 break
-            elif not (token[0].isalnum()):
-                break
-            end = m.end()
-            pos = m.end()
+            end = pos = m.end()
             words += 1
             if token in _NAME_END:
                 break
-        if end <= head.end() and not norm[head.start() : end].strip().count(" "):
-            continue
-        name = norm[start:end].strip()
-        if not name:
-            continue
-        if any(k.start <= start < k.end for k in known):
-            continue  # starts inside (or at) a known name
-        found.append(Mention(start, start + len(name), unknown=name))
-    # a known name inside an unknown one ("Văn phòng HĐND và UBND huyện") belongs to it
+        if words:
+            found.append(Mention(start, end, unknown=norm[start:end]))
     return found
 
 
@@ -547,12 +569,12 @@ class _Analysis:
 
 
 def _pick_due(matches: list[DueMatch]) -> DueMatch | None:
-    """The deadline of a sentence: the last dated phrase, else year-end, recurring, event, continuous."""
+    """The deadline of a sentence: the latest dated phrase, else year-end, recurring, event, continuous."""
     if not matches:
         return None
     dated = [m for m in matches if m.resolution.due_date is not None and m.resolution.kind != "year_end"]
     if dated:
-        return dated[-1]
+        return max(reversed(dated), key=lambda m: m.resolution.due_date)
     for kind in ("year_end", "recurring", "event", "continuous"):
         of_kind = [m for m in matches if m.resolution.kind == kind]
         if of_kind:
@@ -658,7 +680,7 @@ def _join(lines: list[str]) -> str:
             continue
         if not out:
             out = line
-        elif out[-1] in ".;:!?”\"":
+        elif out[-1] in '.;:!?”"':
             out += "\n" + line
         else:
             out += " " + line
@@ -672,6 +694,12 @@ def _clean_end(text: str) -> str:
     return text.rstrip(" .;,").rstrip()
 
 
+def _strip_end_marker(text: str) -> str:
+    """Drop the "./." that closes the body of a Vietnamese official document (keeping the full stop)."""
+    text = text.strip()
+    return text[:-2] if text.endswith("./.") else text
+
+
 def _shorten(text: str, limit: int = TITLE_MAX) -> str:
     text = " ".join(text.split())
     if len(text) <= limit:
@@ -682,8 +710,16 @@ def _shorten(text: str, limit: int = TITLE_MAX) -> str:
     return cut.rstrip(" ,;:") + "…"
 
 
+_SENTENCE_END = re.compile(r"[.!?]\s+(\S)")
+
+
 def _title_of(header: str) -> str:
+    """The task's first sentence (a header often goes on with details after a full stop)."""
     first = header.split("\n", 1)[0]
+    for m in _SENTENCE_END.finditer(first):
+        if m.group(1).isupper():
+            first = first[: m.start()]
+            break
     return _clean_end(first.rstrip(":"))
 
 
@@ -781,6 +817,19 @@ def _add(messages: list[str], message: str) -> None:
         messages.append(message)
 
 
+def _numbering_is_regular(raw_tasks: list[_RawTask]) -> bool:
+    """Arabic numbers run 1, 2, 3 … through the notice, or restart at 1 under each Roman section."""
+    if not raw_tasks or not all(raw.number.isdigit() for raw in raw_tasks):
+        return True
+    numbers = [int(raw.number) for raw in raw_tasks]
+    if numbers == list(range(1, len(numbers) + 1)):
+        return True
+    runs: dict[str | None, list[int]] = {}
+    for raw, number in zip(raw_tasks, numbers, strict=True):
+        runs.setdefault(raw.section, []).append(number)
+    return all(run == list(range(1, len(run) + 1)) for run in runs.values())
+
+
 def propose_tasks(
     text: str,
     agencies: Sequence[AgencyRef] | AgencyMatcher,
@@ -795,26 +844,30 @@ def propose_tasks(
     """
     matcher = agencies if isinstance(agencies, AgencyMatcher) else build_matcher(agencies)
     norm = _prepare(text)
-    lines = [_classify(raw) for raw in norm.split("\n")]
+    lines = _classify_all(norm.split("\n"))
     preamble, raw_tasks, warnings = _structure(lines)
-    directive = _parse_preamble([line.text if line.kind in ("text", "blank") else line.number + ". " + line.text
-                                 for line in preamble])
+    directive = _parse_preamble(
+        [line.text if line.kind in ("text", "blank") else line.number + ". " + line.text for line in preamble]
+    )
     ref = reference_date or (directive and (directive.issued_on or directive.meeting_on)) or None
     analyser = _Analyser(matcher, ref)
     draft = ImportDraft(warnings=list(warnings), directive=directive)
 
-    printed = [raw.number for raw in raw_tasks]
-    if printed and all(n.isdigit() for n in printed) and [int(n) for n in printed] != list(range(1, len(printed) + 1)):
-        draft.warnings.append(W_NUMBERING.format(numbers=", ".join(printed)))
+    if not _numbering_is_regular(raw_tasks):
+        draft.warnings.append(W_NUMBERING.format(numbers=", ".join(raw.number for raw in raw_tasks)))
 
     for ordinal, raw in enumerate(raw_tasks, start=1):
         draft.tasks.append(_build_task(ordinal, raw, analyser))
 
     if directive:
         if directive.stated_task_count is not None and directive.stated_task_count != len(draft.tasks):
-            draft.warnings.append(W_TASK_COUNT.format(stated=directive.stated_task_count, found=len(draft.tasks)))
+            draft.warnings.append(
+                W_TASK_COUNT.format(stated=directive.stated_task_count, found=len(draft.tasks))
+            )
         if directive.stated_item_count is not None and directive.stated_item_count != draft.item_count:
-            draft.warnings.append(W_ITEM_COUNT.format(stated=directive.stated_item_count, found=draft.item_count))
+            draft.warnings.append(
+                W_ITEM_COUNT.format(stated=directive.stated_item_count, found=draft.item_count)
+            )
     for task in draft.tasks:
         for message in task.warnings:
             draft.warnings.append(f"Nhiệm vụ {task.ordinal}: {message}")
@@ -842,7 +895,7 @@ def _build_task(ordinal: int, raw: _RawTask, analyser: _Analyser) -> ProposedTas
     _apply_due(task, head.due)
 
     item_texts = [_join(lines) for lines in raw.items]
-    task.text = _clean_end("\n".join([header, *("- " + t for t in item_texts)]))
+    task.text = _strip_end_marker("\n".join([header, *("- " + t for t in item_texts)]))
     if not item_texts:
         task.items.append(
             ProposedItem(
@@ -870,14 +923,13 @@ def _build_task(ordinal: int, raw: _RawTask, analyser: _Analyser) -> ProposedTas
             _apply_due(item, info.due or head.due)
             task.items.append(item)
         if not head.lead_found:
-            # header without an assignment: the first item's lead leads the task, the others coordinate
-            leads = [item.lead_code for item in task.items if item.lead_code]
-            if leads:
-                task.lead_code = leads[0]
-                for item in task.items:
-                    for code in [item.lead_code, *item.coordinator_codes]:
-                        if code and code != task.lead_code and code not in task.coordinator_codes:
-                            task.coordinator_codes.append(code)
+            # header without an assignment ("… thực hiện các nội dung sau:"): the first item's lead leads
+            task.lead_code = next((item.lead_code for item in task.items if item.lead_code), None)
+        # every other agency named by an item takes part in the task
+        for item in task.items:
+            for code in [item.lead_code, *item.coordinator_codes]:
+                if code and code != task.lead_code and code not in task.coordinator_codes:
+                    task.coordinator_codes.append(code)
         if head.due is None:
             dated = [item for item in task.items if item.due_date is not None]
             if dated:
@@ -887,7 +939,11 @@ def _build_task(ordinal: int, raw: _RawTask, analyser: _Analyser) -> ProposedTas
             else:
                 other = next((item for item in task.items if item.kind), None)
                 if other:
-                    task.due_phrase, task.kind, task.recurrence = other.due_phrase, other.kind, other.recurrence
+                    task.due_phrase, task.kind, task.recurrence = (
+                        other.due_phrase,
+                        other.kind,
+                        other.recurrence,
+                    )
 
     if task.lead_code is None or any(item.lead_code is None for item in task.items):
         _add(task.warnings, W_NO_LEAD)
@@ -944,9 +1000,15 @@ def _read_member(zf: zipfile.ZipFile, info: zipfile.ZipInfo, limit: int) -> byte
     try:
         with zf.open(info) as fh:
             data = fh.read(limit + 1)
-    except (zipfile.BadZipFile, OSError, EOFError, ValueError, NotImplementedError, RuntimeError) as exc:
-        raise ImportFileError("Tệp .docx bị hỏng, không đọc được nội dung.") from exc
-    except Exception as exc:  # zlib.error and friends
+    except (
+        zipfile.BadZipFile,
+        zlib.error,
+        OSError,
+        EOFError,
+        ValueError,
+        NotImplementedError,
+        RuntimeError,
+    ) as exc:
         raise ImportFileError("Tệp .docx bị hỏng, không đọc được nội dung.") from exc
     if len(data) > limit:
         raise ImportFileError("Tệp .docx có dung lượng giải nén vượt giới hạn cho phép.")
@@ -974,8 +1036,21 @@ def _attr(el, name: str = "val") -> str | None:
 
 def _to_roman(n: int) -> str:
     out = ""
-    for value, digits in ((1000, "m"), (900, "cm"), (500, "d"), (400, "cd"), (100, "c"), (90, "xc"),
-                          (50, "l"), (40, "xl"), (10, "x"), (9, "ix"), (5, "v"), (4, "iv"), (1, "i")):
+    for value, digits in (
+        (1000, "m"),
+        (900, "cm"),
+        (500, "d"),
+        (400, "cd"),
+        (100, "c"),
+        (90, "xc"),
+        (50, "l"),
+        (40, "xl"),
+        (10, "x"),
+        (9, "ix"),
+        (5, "v"),
+        (4, "iv"),
+        (1, "i"),
+    ):
         while n >= value:
             out += digits
             n -= value
@@ -1007,7 +1082,9 @@ class _Numbering:
     """Re-creates Word's automatic numbering (numbering.xml + styles.xml) as text prefixes."""
 
     def __init__(self, numbering_root, styles_root) -> None:
-        self.levels: dict[str, dict[int, tuple[str, str, int]]] = {}  # abstractNumId -> ilvl -> (fmt, text, start)
+        self.levels: dict[
+            str, dict[int, tuple[str, str, int]]
+        ] = {}  # abstractNumId -> ilvl -> (fmt, text, start)
         self.nums: dict[str, tuple[str, dict[int, int]]] = {}  # numId -> (abstractNumId, start overrides)
         self.style_num: dict[str, tuple[str | None, int | None]] = {}
         self.counters: dict[str, list[int | None]] = {}
@@ -1029,7 +1106,10 @@ class _Numbering:
                     start = _attr(override.find(_W + "startOverride"))
                     if start is not None:
                         overrides[int(override.get(_W + "ilvl", "0"))] = int(start)
-                self.nums[num.get(_W + "numId", "")] = (_attr(num.find(_W + "abstractNumId")) or "", overrides)
+                self.nums[num.get(_W + "numId", "")] = (
+                    _attr(num.find(_W + "abstractNumId")) or "",
+                    overrides,
+                )
         if styles_root is not None:
             raw: dict[str, tuple[str | None, str | None, int | None]] = {}
             for style in styles_root.iter(_W + "style"):
@@ -1114,7 +1194,14 @@ def _paragraph_text(paragraph) -> str:
                 parts.append("\n")
             elif tag == _W + "noBreakHyphen":
                 parts.append("-")
-            elif tag in (_W + "del", _W + "moveFrom", _W + "instrText", _W + "delText", _W + "pPr", _W + "rPr"):
+            elif tag in (
+                _W + "del",
+                _W + "moveFrom",
+                _W + "instrText",
+                _W + "delText",
+                _W + "pPr",
+                _W + "rPr",
+            ):
                 continue
             elif tag.startswith(_MC) or tag in (_W + "drawing", _W + "pict", _W + "object"):
                 continue
@@ -1180,19 +1267,22 @@ def extract_docx_text(
             raise ImportFileError(
                 f"Tệp .docx khi giải nén quá lớn ({_mb(total)}; tối đa {_mb(max_uncompressed)}): nghi ngờ tệp nén độc hại."
             )
-        for info in [*infos, None]:
-            size, csize = (info.file_size, info.compress_size) if info else (total, packed)
-            if size > _RATIO_FLOOR and size > _MAX_RATIO * max(csize, 1):
-                raise ImportFileError("Tệp .docx có tỷ lệ nén bất thường: nghi ngờ tệp nén độc hại (zip bomb).")
+        sizes = [(info.file_size, info.compress_size) for info in infos] + [(total, packed)]
+        if any(size > _RATIO_FLOOR and size > _MAX_RATIO * max(csize, 1) for size, csize in sizes):
+            raise ImportFileError("Tệp .docx có tỷ lệ nén bất thường: nghi ngờ tệp nén độc hại (zip bomb).")
         by_name = {info.filename: info for info in infos}
         if "word/document.xml" not in by_name:
             raise ImportFileError("Tệp không phải là tài liệu Word (.docx): thiếu word/document.xml.")
         if any(info.flag_bits & 0x1 for info in infos):
             raise ImportFileError("Tệp .docx được mã hóa (đặt mật khẩu), không đọc được.")
-        document = _parse_xml(_read_member(zf, by_name["word/document.xml"], max_uncompressed), "document.xml")
+        document = _parse_xml(
+            _read_member(zf, by_name["word/document.xml"], max_uncompressed), "document.xml"
+        )
         numbering = styles = None
         if "word/numbering.xml" in by_name:
-            numbering = _parse_xml(_read_member(zf, by_name["word/numbering.xml"], max_uncompressed), "numbering.xml")
+            numbering = _parse_xml(
+                _read_member(zf, by_name["word/numbering.xml"], max_uncompressed), "numbering.xml"
+            )
         if "word/styles.xml" in by_name:
             styles = _parse_xml(_read_member(zf, by_name["word/styles.xml"], max_uncompressed), "styles.xml")
 
