@@ -22,6 +22,8 @@ EDITORS = frozenset({Role.ADMIN, Role.COMMITTEE, Role.OFFICE, Role.OFFICE_CHIEF}
 #: Permission name → roles allowed. Object-level checks (own organisation) come on top.
 PERMISSIONS: dict[str, frozenset[Role]] = {
     "home": ALL_ROLES,
+    # Organisation catalog through the API (codes used by integrations); no secret in it.
+    "organisation.list": ALL_ROLES,
     "profile": ALL_ROLES,
     "task.view": ALL_ROLES,
     "task.list": ALL_ROLES,
@@ -33,17 +35,39 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "completion.review": frozenset({Role.ADMIN, Role.OFFICE, Role.OFFICE_CHIEF}),
     "extension.request": AGENCY_ROLES | {Role.OFFICE, Role.OFFICE_CHIEF},
     "extension.decide": frozenset({Role.ADMIN, Role.COMMITTEE}),
+    # Agency inbox: an agency's own tasks; oversight roles may open any agency's inbox.
+    "progress.inbox": ALL_ROLES,
+    # Indicator figures: agencies see their own indicators, oversight roles all with district totals.
+    "indicator.view": ALL_ROLES,
     "overdue.review": OVERSIGHT_ROLES,
     "report.view": OVERSIGHT_ROLES | AGENCY_ROLES,
     "report.edit": frozenset({Role.ADMIN, Role.OFFICE, Role.OFFICE_CHIEF}),
+    # Report drafts, previews and annexes: oversight roles; agencies get frozen versions only.
+    "report.draft": OVERSIGHT_ROLES,
+    # An agency's own period input (sections II.3, IV.2, V); office staff may enter it for any agency.
+    "report.agency_input": AGENCY_ROLES | {Role.ADMIN, Role.OFFICE, Role.OFFICE_CHIEF},
+    # Moving unfinished tasks into the next session's draft conclusion.
+    "report.carry_over": frozenset({Role.ADMIN, Role.OFFICE, Role.OFFICE_CHIEF}),
     "admin.users": frozenset({Role.ADMIN}),
     "admin.organisations": frozenset({Role.ADMIN}),
     "admin.settings": frozenset({Role.ADMIN}),
     "audit.view": frozenset({Role.ADMIN, Role.OFFICE_CHIEF}),
+    # Oversight: act on late work, answer explanations, scorecards, search, calendar feed, charts.
+    "overdue.remind": frozenset({Role.ADMIN, Role.OFFICE, Role.OFFICE_CHIEF}),
+    "explanation.request": frozenset({Role.ADMIN, Role.OFFICE_CHIEF, Role.COMMITTEE}),
+    "explanation.answer": AGENCY_ROLES,
+    "explanation.list": ALL_ROLES,
+    "scorecard.view": ALL_ROLES,
+    "search": ALL_ROLES,
+    "calendar.manage": ALL_ROLES,
+    "dashboard.view": ALL_ROLES,
+    "reminders.log": frozenset({Role.ADMIN, Role.OFFICE, Role.OFFICE_CHIEF}),
+    "reminders.resolve": frozenset({Role.ADMIN, Role.OFFICE_CHIEF}),
 }
 
 #: Endpoints reachable without an account.
-PUBLIC_ENDPOINTS = frozenset({"auth.login", "static", "main.health", "main.set_language", "api.openapi"})
+PUBLIC_ENDPOINTS = frozenset({"auth.login", "static", "main.health", "main.set_language", "api.openapi",
+                              "oversight.calendar_feed"})
 
 
 def has_permission(user, permission: str) -> bool:
@@ -77,8 +101,11 @@ def task_visibility_clause(user) -> sa.ColumnElement[bool]:
     if user.role in OVERSIGHT_ROLES:
         return sa.true()
     org_id = user.organisation_id
-    as_coordinator = sa.exists().where(task_coordinator.c.task_id == Task.id, task_coordinator.c.organisation_id == org_id)
-    as_item_lead = sa.exists().where(ContentItem.task_id == Task.id, ContentItem.lead_org_id == org_id)
+    # Correlate on Task only: a caller whose query also joins ContentItem (or the coordinator table)
+    # must not have it pulled out of the subquery, or the EXISTS loses its FROM and the query fails.
+    as_coordinator = sa.exists().where(task_coordinator.c.task_id == Task.id,
+                                       task_coordinator.c.organisation_id == org_id).correlate(Task)
+    as_item_lead = sa.exists().where(ContentItem.task_id == Task.id, ContentItem.lead_org_id == org_id).correlate(Task)
     return sa.or_(Task.lead_org_id == org_id, as_coordinator, as_item_lead)
 
 

@@ -48,7 +48,6 @@ from app.tasks.rollup import apply_rollup
 
 PARTICIPANTS = (
     "các cơ quan tham mưu, giúp việc Huyện ủy\n"
-    "Trung tâm Chính trị huyện\n"
     "Mặt trận Tổ quốc và các đoàn thể chính trị - xã hội huyện"
 )
 
@@ -72,7 +71,8 @@ Q1_RESULTS = {
 TAN_BINH_PROGRESS = ("Xã đã đạt 17/19 tiêu chí; còn tiêu chí thu nhập và tiêu chí giao thông đang hoàn thiện hồ "
                      "sơ, dự kiến trình thẩm định trong quý III/2024.", 85)
 
-#: District key indicators 2024 (AS-02), actuals as of 30/6/2024.
+#: District key indicators 2024 (AS-02): year-to-date actuals reported mid-June, before the Q2 report's cut-off.
+KEY_INDICATORS_AS_OF = date(2024, 6, 15)
 KEY_INDICATORS = [
     dict(code="01", phrase="Tổ chức kết nạp mới", unit="đảng viên", target=158, actual=112, owner="BTC"),
     dict(code="02", phrase="Chỉ đạo thực hiện", unit="cuộc kiểm tra tại các chi bộ", target=537, actual=498, owner="UBKT"),
@@ -265,7 +265,7 @@ def _seed_indicators(orgs: dict[str, Organisation], users: dict[str, User]) -> b
             source="Chương trình công tác năm 2024 của Ban Chấp hành Đảng bộ huyện",
         )
         indicator.values.append(IndicatorValue(
-            as_of=date(2024, 6, 30), actual=Decimal(spec["actual"]),
+            as_of=KEY_INDICATORS_AS_OF, actual=Decimal(spec["actual"]),
             base=Decimal(spec["target"]) if "target_rate" in spec else None,
             entered_by_id=users["office"].id, created_at=now_utc(),
         ))
