@@ -1,0 +1,27 @@
+"""Agencies report progress: inbox, progress reports with evidence and indicator figures, completion
+review, extension requests. The business rules are in :mod:`app.progress.services`."""
+
+from flask import Blueprint
+
+bp = Blueprint("progress", __name__, url_prefix="/progress")
+
+
+@bp.app_template_global("progress_panel")
+def progress_panel(task):
+    """The task page's progress actions for the current user (templates/tasks/_actions.html)."""
+    from flask_login import current_user
+
+    from app.progress.services import task_panel
+
+    return task_panel(current_user, task)
+
+
+@bp.app_template_filter("vn_quantity")
+def vn_quantity(value) -> str:
+    """A stored figure as written in Vietnamese: 158, 43.140, 82,41 (exact, no trailing zeros)."""
+    from app.core.numbers import quantity
+
+    return "" if value is None else quantity(value, pad=False)
+
+
+from app.progress import routes  # noqa: E402,F401

@@ -1,0 +1,307 @@
+"""Progress pages: the agency inbox, the report form, completion review, extensions, evidence download."""
+
+from __future__ import annotations
+
+from flask import current_app, flash, redirect, render_template, request, send_file, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from app.core.clock import today_local
+from app.core.enums import OVERSIGHT_ROLES, TaskStatus
+from app.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from app.core.permissions import can_request_extension, can_view_task, requires
+from app.core.uploads import EVIDENCE_KINDS, accept_attribute, describe_kinds, human_size, open_upload
+from app.extensions import db
+from app.models import Attachment, Organisation, ProgressReport
+from app.progress import bp, services
+from app.progress.forms import (
+    ConfirmCompletionForm,
+    ExtensionDecisionForm,
+    ExtensionRequestForm,
+    InboxFilterForm,
+    ProgressReportForm,
+    ReturnCompletionForm,
+)
+from app.tasks.services import get_task_for
+
+
+def _commit_or_discard(report=None) -> None:
+    """Commit the boundary's transaction; if that fails, remove the files the report stored."""
+    try:
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        services.discard_report_files(report)
+        raise
+
+
+def _task_url(task_id: int) -> str:
+    return url_for("tasks.detail", task_id=task_id)
+
+
+# --------------------------------------------------------------------------------------------
+# Inbox
+# --------------------------------------------------------------------------------------------
+
+
+def _inbox_organisation(form: InboxFilterForm) -> Organisation:
+    allowed = services.inbox_organisations(current_user)
+    form.agency.choices = [(str(o.id), o.name) for o in allowed]
+    wanted = request.args.get("agency", "")
+    chosen = next((o for o in allowed if str(o.id) == wanted), None)
+    if chosen is None:
+        chosen = current_user.organisation if current_user.role not in OVERSIGHT_ROLES or not wanted else None
+    if chosen is None:
+        raise NotFound(_("Không tìm thấy cơ quan."))
+    form.agency.data = str(chosen.id)
+    return chosen
+
+
+@bp.route("/inbox")
+@requires("progress.inbox")
+def inbox():
+    form = InboxFilterForm(request.args)
+    form.status.choices = [("", _("Chưa hoàn thành (mặc định)"))] + TaskStatus.choices()
+    organisation = _inbox_organisation(form)
+    status = request.args.get("status") or None
+    directive = request.args.get("directive", "")
+    filters = services.InboxFilters(
+        query=(request.args.get("q") or "").strip()[:200] or None,
+        role=request.args.get("role") if request.args.get("role") in ("lead", "coordinator") else None,
+        status=TaskStatus(status) if status in {s.value for s in TaskStatus} else None,
+        directive_id=int(directive) if directive.isdigit() else None,
+        include_completed=request.args.get("completed") in ("y", "1", "on"),
+    )
+    box = services.agency_inbox(organisation, filters, today_local())
+    return render_template("progress/inbox.html", inbox=box, form=form, filters=filters,
+                           can_pick_agency=current_user.role in OVERSIGHT_ROLES)
+
+
+# --------------------------------------------------------------------------------------------
+# Report form
+# --------------------------------------------------------------------------------------------
+
+
+def _report_form(task, role: services.ReportingRole) -> ProgressReportForm:
+    form = ProgressReportForm()
+    form.status.choices = [(s.value, s.label) for s in services.statuses_for(current_user, task)]
+    items = [i for i in task.items if i.id in role.item_ids]
+    whole = [] if role.must_name_item else [(0, _("Cả nhiệm vụ"))]
+    form.content_item_id.choices = whole + [(i.id, f"{i.ordinal}. {i.text[:120]}") for i in items]
+    max_bytes = current_app.config["MAX_UPLOAD_BYTES"]
+    form.evidence.description = _("Nhận %(kinds)s; mỗi tệp tối đa %(max)s, tối đa %(n)d tệp.",
+                                  kinds=describe_kinds(EVIDENCE_KINDS), max=human_size(max_bytes),
+                                  n=services.MAX_FILES_PER_REPORT)
+    return form
+
+
+def _prefill(form: ProgressReportForm, task, indicators) -> None:
+    form.version.data = str(task.version_id)
+    if task.status in services.statuses_for(current_user, task):
+        form.status.data = task.status.value
+    form.progress_percent.data = task.progress_percent
+    form.reported_on.data = today_local()
+    for indicator in indicators:
+        form.figures.append_entry({"indicator_id": str(indicator.id)})
+
+
+def _report_data(form: ProgressReportForm) -> dict:
+    return {
+        "status": form.status.data,
+        "progress_percent": form.progress_percent.data,
+        "content_item_id": form.content_item_id.data,
+        "reported_on": form.reported_on.data,
+        "result_text": form.result_text.data,
+        "figures": [entry.data for entry in form.figures],
+    }
+
+
+def _expected_version(form: ProgressReportForm) -> int | None:
+    raw = (form.version.data or "").strip()
+    if not raw.isdigit():
+        raise ValidationFailed(_("Biểu mẫu thiếu phiên bản nhiệm vụ. Vui lòng tải lại trang."))
+    return int(raw)
+
+
+@bp.route("/tasks/<int:task_id>/report", methods=["GET", "POST"])
+@requires("progress.report")
+def report(task_id: int):
+    task = get_task_for(current_user, task_id)
+    role = services.reporting_role(current_user, task)
+    indicators = services.reportable_indicators(task, role.organisation_id)
+    form = _report_form(task, role)
+    if request.method == "GET":
+        _prefill(form, task, indicators)
+    status_code = 200
+    if form.validate_on_submit():
+        try:
+            created = services.submit_progress_report(
+                current_user, task, _report_data(form), request.files.getlist(form.evidence.name),
+                expected_version=_expected_version(form),
+            )
+            warnings = [row.discrepancy for row in services.report_indicator_rows(created) if row.discrepancy]
+            _commit_or_discard(created)
+        except (Conflict, ValidationFailed) as error:
+            db.session.rollback()
+            flash(error.message, "danger")
+            status_code = error.status_code
+            if isinstance(error, Conflict):
+                # Show the task as it is now; the user's text stays in the form to re-apply knowingly.
+                db.session.expire_all()
+                task = get_task_for(current_user, task_id)
+                form.version.data = str(task.version_id)
+        else:
+            flash(_("Đã gửi báo cáo tiến độ."), "success")
+            for warning in warnings:
+                flash(warning, "warning")
+            return redirect(_task_url(task.id))
+    elif request.method == "POST":
+        status_code = 422
+    return render_template("progress/report.html", form=form, task=task, role=role,
+                           indicators={i.id: i for i in indicators},
+                           accept=accept_attribute(EVIDENCE_KINDS)), status_code
+
+
+# --------------------------------------------------------------------------------------------
+# Completion review
+# --------------------------------------------------------------------------------------------
+
+
+@bp.route("/reviews")
+@requires("completion.review")
+def reviews():
+    return render_template("progress/reviews.html", reports=services.pending_reviews(),
+                           confirm_form=ConfirmCompletionForm(), return_form=ReturnCompletionForm())
+
+
+@bp.route("/reports/<int:report_id>/confirm", methods=["POST"])
+@requires("completion.review")
+def confirm(report_id: int):
+    target = services.get_report_for(current_user, report_id)
+    form = ConfirmCompletionForm()
+    try:
+        if not form.validate_on_submit():
+            raise ValidationFailed(_("Ngày hoàn thành không hợp lệ."))
+        verdict = services.confirm_completion(current_user, target, completed_on=form.completed_on.data,
+                                              note=form.note.data)
+        db.session.commit()
+    except (Conflict, ValidationFailed) as error:
+        return _refused(error, target.task_id)
+    flash(_("Đã xác nhận hoàn thành.") + (" " + verdict.describe() if verdict else ""), "success")
+    return redirect(_next_url(target.task_id))
+
+
+@bp.route("/reports/<int:report_id>/return", methods=["POST"])
+@requires("completion.review")
+def return_report(report_id: int):
+    target = services.get_report_for(current_user, report_id)
+    form = ReturnCompletionForm()
+    form.validate_on_submit()
+    try:
+        services.return_completion(current_user, target, form.reason.data or "")
+        db.session.commit()
+    except (Conflict, ValidationFailed) as error:
+        return _refused(error, target.task_id)
+    flash(_("Đã trả lại đề nghị hoàn thành."), "success")
+    return redirect(_next_url(target.task_id))
+
+
+def _refused(error, task_id: int):
+    """A refused review or decision: nothing was saved; say why on the page the user came from."""
+    db.session.rollback()
+    flash(error.message, "danger")
+    return redirect(_next_url(task_id), code=303)
+
+
+def _next_url(task_id: int) -> str:
+    """Back to the review list when the action came from it, else to the task page."""
+    return url_for("progress.reviews") if request.form.get("next") == "reviews" else _task_url(task_id)
+
+
+# --------------------------------------------------------------------------------------------
+# Extensions
+# --------------------------------------------------------------------------------------------
+
+
+@bp.route("/tasks/<int:task_id>/extension", methods=["GET", "POST"])
+@requires("extension.request")
+def request_extension(task_id: int):
+    task = get_task_for(current_user, task_id)
+    form = ExtensionRequestForm()
+    status_code = 200
+    if form.validate_on_submit():
+        try:
+            services.request_extension(current_user, task, form.requested_due_date.data, form.reason.data)
+            db.session.commit()
+        except (Conflict, ValidationFailed) as error:
+            db.session.rollback()
+            flash(error.message, "danger")
+            status_code = error.status_code
+            task = get_task_for(current_user, task_id)
+        else:
+            flash(_("Đã gửi đề nghị gia hạn; Thường trực sẽ xem xét."), "success")
+            return redirect(_task_url(task.id))
+    elif request.method == "POST":
+        status_code = 422
+    elif not can_request_extension(current_user, task):
+        raise PermissionDenied(_("Chỉ cơ quan chủ trì được đề nghị gia hạn nhiệm vụ."))
+    return render_template("progress/extension_request.html", form=form, task=task,
+                           extensions=services.task_extensions(task)), status_code
+
+
+@bp.route("/extensions")
+@requires("extension.decide")
+def extensions():
+    return render_template("progress/extensions.html", pending=services.pending_extensions(),
+                           decided=services.recent_extension_decisions(), form=ExtensionDecisionForm())
+
+
+@bp.route("/extensions/<int:request_id>/decide", methods=["POST"])
+@requires("extension.decide")
+def decide_extension(request_id: int):
+    ext = services.get_extension_for(current_user, request_id)
+    form = ExtensionDecisionForm()
+    target = url_for("progress.extensions") if request.form.get("next") == "extensions" else _task_url(ext.task_id)
+    try:
+        if not form.validate_on_submit() or not (form.approve.data or form.reject.data):
+            raise ValidationFailed(_("Vui lòng chọn đồng ý hoặc không đồng ý."))
+        services.decide_extension(current_user, ext, approve=bool(form.approve.data), note=form.note.data)
+        db.session.commit()
+    except (Conflict, ValidationFailed) as error:
+        db.session.rollback()
+        flash(error.message, "danger")
+        return redirect(target, code=303)
+    flash(_("Đã đồng ý gia hạn.") if form.approve.data else _("Đã ghi ý kiến không đồng ý gia hạn."), "success")
+    return redirect(target)
+
+
+# --------------------------------------------------------------------------------------------
+# Indicators and evidence
+# --------------------------------------------------------------------------------------------
+
+
+@bp.route("/indicators")
+@requires("indicator.view")
+def indicators():
+    year_arg = request.args.get("year", "")
+    year = int(year_arg) if year_arg.isdigit() and 2000 <= int(year_arg) <= 2100 else today_local().year
+    groups = services.indicator_overview(current_user, year)
+    return render_template("progress/indicators.html", groups=groups, year=year,
+                           sees_all=current_user.role in OVERSIGHT_ROLES)
+
+
+@bp.route("/attachments/<int:attachment_id>", endpoint="attachment")
+@requires("task.view")
+def attachment(attachment_id: int):
+    """Evidence of a progress report, served only to those who may see its task (404 otherwise, so
+    another agency's files are not disclosed). A directive's files have their own checked view."""
+    item = db.session.get(Attachment, attachment_id)
+    if item is None or item.progress_report_id is None:
+        raise NotFound(_("Không tìm thấy tệp đính kèm."))
+    owner = db.session.get(ProgressReport, item.progress_report_id)
+    if owner is None or not can_view_task(current_user, owner.task):
+        raise NotFound(_("Không tìm thấy tệp đính kèm."))
+    response = send_file(open_upload(item), mimetype=item.content_type, as_attachment=True,
+                         download_name=item.filename, max_age=0, conditional=False, etag=False)
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
