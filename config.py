@@ -89,6 +89,10 @@ class Config:
     SCHEDULER_TICK_MINUTES = env_int("SCHEDULER_TICK_MINUTES", 5)
     SCHEDULER_LOCK_FILE = env_str("SCHEDULER_LOCK_FILE", str(INSTANCE_DIR / "scheduler.lock"))
 
+    #: The office chief's overdue review reuses today's snapshot per process while nothing changed.
+    OVERSIGHT_CACHE = env_bool("OVERSIGHT_CACHE", True)
+    OVERSIGHT_CACHE_SECONDS = env_int("OVERSIGHT_CACHE_SECONDS", 120)
+
     #: District identity used in generated documents (the demo tenant by default).
     DISTRICT_NAME = env_str("DISTRICT_NAME", "Phụng Hiệp")
     PROVINCE_PARTY_NAME = env_str("PROVINCE_PARTY_NAME", "Đảng bộ tỉnh Hậu Giang")
@@ -107,6 +111,7 @@ class DevelopmentConfig(Config):
 
 class TestingConfig(Config):
     TESTING = True
+    OVERSIGHT_CACHE = False
     SECRET_KEY = "testing-secret-key"
     SQLALCHEMY_DATABASE_URI = env_str("TEST_DATABASE_URL", "sqlite://")
     MAIL_SUPPRESS_SEND = True
