@@ -8,8 +8,11 @@ from __future__ import annotations
 from flask import Flask, flash, jsonify, redirect, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import DataError
 from sqlalchemy.orm.exc import StaleDataError
+from werkzeug.exceptions import BadRequest as BadRequestHTTP
 from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import NotFound as NotFoundHTTP
 
 
 class DomainError(Exception):
@@ -108,6 +111,21 @@ def _render_stale(error: StaleDataError):
     return _render_domain_error(Conflict(_("Dữ liệu đã được người khác thay đổi. Vui lòng tải lại và nhập lại.")))
 
 
+#: The widest integer every supported database column holds (PostgreSQL ``integer``).
+DB_INT_RANGE = range(-(2**31), 2**31)
+
+
+def _render_unstorable(error: Exception):
+    """A value the database cannot hold (an id of 30 digits in the URL, an out-of-range number):
+    the request is refused, never a 500. An id out of range names nothing, so it is a 404."""
+    from app.extensions import db
+
+    db.session.rollback()
+    if any(isinstance(v, int) and v not in DB_INT_RANGE for v in (request.view_args or {}).values()):
+        return _render_http_error(NotFoundHTTP())
+    return _render_http_error(BadRequestHTTP())
+
+
 def _render_unexpected(error: Exception):
     from app.extensions import db
 
@@ -126,5 +144,7 @@ def register_error_handlers(app: Flask) -> None:
     app.register_error_handler(DomainError, _render_domain_error)
     app.register_error_handler(CSRFError, _render_csrf_error)
     app.register_error_handler(StaleDataError, _render_stale)
+    app.register_error_handler(DataError, _render_unstorable)
+    app.register_error_handler(OverflowError, _render_unstorable)
     app.register_error_handler(HTTPException, _render_http_error)
     app.register_error_handler(Exception, _render_unexpected)
