@@ -30,6 +30,7 @@ from decimal import Decimal, InvalidOperation
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
+from sqlalchemy.orm import joinedload
 
 from app.core import audit
 from app.core.clock import now_utc, today_local
@@ -1044,9 +1045,7 @@ def agency_inbox(organisation: Organisation, filters: InboxFilters, today: date 
     """
     today = today or today_local()
     org_id = organisation.id
-    coordinator_ids = set(db.session.scalars(
-        sa.select(task_coordinator.c.task_id).where(task_coordinator.c.organisation_id == org_id)))
-    item_lead_ids = set(db.session.scalars(sa.select(ContentItem.task_id).where(ContentItem.lead_org_id == org_id)))
+    coordinator_ids, item_lead_ids = _participations(org_id)
     stmt = sa.select(Task).where(sa.or_(Task.lead_org_id == org_id, Task.id.in_(coordinator_ids | item_lead_ids)))
     if filters.status is not None:
         stmt = stmt.where(Task.status == filters.status)
@@ -1054,6 +1053,8 @@ def agency_inbox(organisation: Organisation, filters: InboxFilters, today: date 
         stmt = stmt.where(Task.status != TaskStatus.COMPLETED)
     if filters.directive_id:
         stmt = stmt.where(Task.directive_id == filters.directive_id)
+    # The page shows each task's directive: load them with the tasks, not one query per row.
+    stmt = stmt.options(joinedload(Task.directive))
     tasks = list(db.session.scalars(stmt.order_by(Task.due_date.is_(None), Task.due_date, Task.id).limit(limit)))
     query_key = strip_diacritics(filters.query) if filters.query else ""
     ids = [t.id for t in tasks]
@@ -1070,6 +1071,20 @@ def agency_inbox(organisation: Organisation, filters: InboxFilters, today: date 
         entry = InboxEntry(task, role, task.id in reviewing, task.id in extending)
         _group_of(inbox, task, today, week_end).append(entry)
     return inbox
+
+
+def _participations(org_id: int) -> tuple[set[int], set[int]]:
+    """Ids of the tasks the agency coordinates and of those where it leads a content item (one query)."""
+    rows = db.session.execute(sa.union_all(
+        sa.select(task_coordinator.c.task_id, sa.literal("coordinator"))
+        .where(task_coordinator.c.organisation_id == org_id),
+        sa.select(ContentItem.task_id, sa.literal("item_lead")).where(ContentItem.lead_org_id == org_id),
+    ))
+    coordinator_ids: set[int] = set()
+    item_lead_ids: set[int] = set()
+    for task_id, how in rows:
+        (coordinator_ids if how == "coordinator" else item_lead_ids).add(task_id)
+    return coordinator_ids, item_lead_ids
 
 
 def _task_ids_with(column, condition, ids: Sequence[int]) -> set[int]:
