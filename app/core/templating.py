@@ -61,7 +61,8 @@ def register(app: Flask) -> None:
 
     @app.context_processor
     def inject_user_context():
-        if not current_user.is_authenticated:
+        # No user outside a request (e-mails rendered by the scheduler).
+        if not current_user or not current_user.is_authenticated:
             return {}
         from app.main.services import scheduler_is_stale, unread_notification_count
 
