@@ -18,7 +18,6 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import date
 from email.utils import formataddr, formatdate, parseaddr
-from functools import lru_cache
 from urllib.parse import urlsplit
 
 import jinja2
@@ -245,23 +244,16 @@ def encode_subject(text: str, *, chunk_bytes: int = 39) -> str:
     """
     if text.isascii() and len(text) < 70:
         return text
-    data = text.encode("utf-8")
     words: list[bytes] = []
-    start = 0
-    while start < len(data):
-        end = min(start + chunk_bytes, len(data))
-        while end < len(data) and data[end] & 0xC0 == 0x80:  # never split a character's bytes
-            end -= 1
-        words.append(data[start:end])
-        start = end
+    chunk = b""
+    for char in text:
+        encoded = char.encode("utf-8")
+        if len(chunk) + len(encoded) > chunk_bytes:
+            words.append(chunk)
+            chunk = b""
+        chunk += encoded
+    words.append(chunk)
     return "\r\n ".join(f"=?utf-8?b?{base64.b64encode(word).decode('ascii')}?=" for word in words)
-
-
-@lru_cache(maxsize=16)
-def _from_header(sender: str | tuple[str, str]) -> tuple[str, str]:
-    """("From" header value, envelope address) of the configured sender, parsed once."""
-    name, address = sender if isinstance(sender, tuple) else parseaddr(sender)
-    return formataddr((name, address), charset="utf-8"), address
 
 
 class ReminderMessage(Message):
@@ -272,23 +264,11 @@ class ReminderMessage(Message):
     is written out here.  The subject keeps its spaces when folded (:func:`encode_subject`).
     """
 
-    def __init__(self, *, subject: str, recipients: list[str], body: str, html: str, msg_id: str,
-                 extra_headers: dict[str, str]):
-        # Not Message.__init__: it calls email.utils.make_msgid(), a reverse DNS lookup per message.
-        config = current_app.extensions["mail"]
-        self.recipients, self.subject, self.sender = list(recipients), subject, config.default_sender
-        self.reply_to, self.cc, self.bcc, self.attachments = None, [], [], []
-        self.body, self.alts, self.date, self.msgId, self.charset = body, {"html": html}, None, msg_id, None
-        self.extra_headers, self.mail_options, self.rcpt_options = extra_headers, [], []
-
-    @property
-    def envelope_sender(self) -> str:
-        return _from_header(self.sender)[1]
-
     def as_bytes(self) -> bytes:
+        name, address = parseaddr(self.sender if isinstance(self.sender, str) else formataddr(self.sender))
         boundary = f"=_reminder_{uuid.uuid4().hex}"
         headers = [
-            ("From", _from_header(self.sender)[0]),
+            ("From", formataddr((name, address), charset="utf-8")),
             ("To", ", ".join(sorted({str(r) for r in self.recipients}))),
             ("Subject", encode_subject(self.subject)),
             ("Date", formatdate(self.date, localtime=True)),
@@ -310,12 +290,11 @@ class ReminderMessage(Message):
 
 
 def build_message(recipient: str, rendered: Rendered, log_ids: list[int], sender_tag: str) -> Message:
-    return ReminderMessage(
+    message = ReminderMessage(
         subject=rendered.subject,
         recipients=[recipient],
         body=rendered.text,
         html=rendered.html,
-        msg_id=message_id(min(log_ids)),
         extra_headers={
             "X-Reminder-Ids": ",".join(str(i) for i in log_ids),
             "X-Reminder-Sender": sender_tag,
@@ -323,6 +302,8 @@ def build_message(recipient: str, rendered: Rendered, log_ids: list[int], sender
             **rendered.extra_headers,
         },
     )
+    message.msgId = message_id(min(log_ids))
+    return message
 
 
 class TimedConnection(Connection):
@@ -358,7 +339,7 @@ class TimedConnection(Connection):
         if message.date is None:
             message.date = time.time()
         if self.host is not None:
-            self.host.sendmail(envelope_from or message.envelope_sender, list(message.recipients), message.as_bytes())
+            self.host.sendmail(parseaddr(envelope_from or message.sender)[1], list(message.recipients), message.as_bytes())
         email_dispatched.send(current_app._get_current_object(), message=message)
         self.num_emails += 1
         if self.mail.max_emails and self.num_emails == self.mail.max_emails:
