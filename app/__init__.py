@@ -51,29 +51,19 @@ def register_extensions(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     from app.admin import bp as admin_bp
+    from app.api import bp as api_bp
     from app.auth import bp as auth_bp
+    from app.directives import bp as directives_bp
     from app.main import bp as main_bp
+    from app.oversight import bp as oversight_bp
+    from app.progress import bp as progress_bp
+    from app.reminders import bp as reminders_bp
+    from app.reports import bp as reports_bp
     from app.tasks import bp as tasks_bp
 
-    for blueprint in (auth_bp, main_bp, admin_bp, tasks_bp):
+    for blueprint in (auth_bp, main_bp, admin_bp, tasks_bp, directives_bp, progress_bp, reminders_bp,
+                      oversight_bp, reports_bp, api_bp):
         app.register_blueprint(blueprint)
-    _register_optional_blueprints(app)
-
-
-def _register_optional_blueprints(app: Flask) -> None:
-    """Feature packages that expose a ``bp`` are registered when present."""
-    import importlib
-
-    for name in ("directives", "progress", "reminders", "oversight", "reports", "api", "calendar"):
-        try:
-            module = importlib.import_module(f"app.{name}")
-        except ModuleNotFoundError as error:
-            if error.name != f"app.{name}":
-                raise
-            continue
-        blueprint = getattr(module, "bp", None)
-        if blueprint is not None:
-            app.register_blueprint(blueprint)
 
 
 def register_cli(app: Flask) -> None:

@@ -87,21 +87,13 @@ def seed_demo(if_empty: bool) -> None:
 
 
 def register_commands(app: Flask) -> None:
+    from app.backup import cli as backup
+    from app.bench_seed import cli as bench_seed
+    from app.directives import cli as directives
+    from app.reminders import cli as reminders
+    from app.reports import cli as reports
+
     app.cli.add_command(users_cli)
     app.cli.add_command(seed_demo)
-    for register in _feature_command_registrars():
-        register(app)
-
-
-def _feature_command_registrars():
-    """Each feature package with commands exposes ``cli.register(app)``."""
-    import importlib
-
-    for name in ("directives", "reminders", "reports", "backup", "bench_seed", "translations"):
-        try:
-            module = importlib.import_module(f"app.{name}.cli")
-        except ModuleNotFoundError as error:
-            if not (error.name or "").startswith(f"app.{name}"):
-                raise
-            continue
-        yield module.register
+    for feature in (directives, reminders, reports, backup, bench_seed):
+        feature.register(app)

@@ -10,8 +10,6 @@ trap 'trap - INT TERM EXIT; kill 0 2>/dev/null || true' INT TERM EXIT
 # Every e-mail the app sends lands in instance/mail/ (a Maildir); nothing leaves the machine.
 "$VENV/bin/python" -m aiosmtpd -n -l 127.0.0.1:${MAIL_PORT:-8025} -c aiosmtpd.handlers.Mailbox instance/mail &
 sleep 1
-if "$VENV/bin/flask" --help 2>/dev/null | grep -q "^  scheduler"; then
-  "$VENV/bin/flask" scheduler run &
-fi
+"$VENV/bin/flask" scheduler run &
 echo "Theo dõi thực hiện kết luận: http://127.0.0.1:5000  (mail sink: instance/mail/new, Ctrl-C to stop)"
 "$VENV/bin/gunicorn" --workers 2 --threads 4 --worker-class gthread --bind 127.0.0.1:5000 --access-logfile - wsgi:app

@@ -12,21 +12,8 @@ from flask import Blueprint
 from flask_babel import gettext as _
 from werkzeug.exceptions import HTTPException
 
-from app.core.errors import DomainError, json_error
+from app.core.errors import CODES, DomainError, code_for, json_error
 
-#: HTTP status → the one code the API uses for it.
-CODES: dict[int, str] = {
-    400: "bad_request",
-    401: "unauthorized",
-    403: "forbidden",
-    404: "not_found",
-    405: "method_not_allowed",
-    409: "conflict",
-    413: "too_large",
-    422: "validation_failed",
-    428: "precondition_required",
-    500: "server_error",
-}
 #: Every value ``error.code`` can take (documented as an enum).
 ERROR_CODES = tuple(CODES.values())
 
@@ -51,9 +38,6 @@ class PreconditionRequired(DomainError):
     status_code = 428
     code = "precondition_required"
 
-
-def code_for(status: int) -> str:
-    return CODES.get(status, "bad_request" if status < 500 else "server_error")
 
 
 def error_response(status: int, message: str, *, field: str | None = None, details: dict | None = None):

@@ -14,6 +14,25 @@ from werkzeug.exceptions import BadRequest as BadRequestHTTP
 from werkzeug.exceptions import HTTPException
 from werkzeug.exceptions import NotFound as NotFoundHTTP
 
+#: HTTP status → the one code the JSON errors use for it.
+CODES: dict[int, str] = {
+    400: "bad_request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    409: "conflict",
+    413: "too_large",
+    422: "validation_failed",
+    428: "precondition_required",
+    429: "too_many_requests",
+    500: "server_error",
+}
+
+
+def code_for(status: int) -> str:
+    return CODES.get(status, "bad_request" if status < 500 else "server_error")
+
 
 class DomainError(Exception):
     """A refused operation with a localized message and a stable code for the API."""
@@ -82,8 +101,7 @@ def _render_http_error(error: HTTPException):
 
 
 def _http_code_name(error: HTTPException) -> str:
-    return {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found", 405: "method_not_allowed",
-            409: "conflict", 413: "too_large", 429: "too_many_requests"}.get(error.code or 500, "error")
+    return code_for(error.code or 500)
 
 
 def _http_message(error: HTTPException) -> str:
