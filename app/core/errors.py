@@ -25,7 +25,6 @@ CODES: dict[int, str] = {
     413: "too_large",
     422: "validation_failed",
     428: "precondition_required",
-    429: "too_many_requests",
     500: "server_error",
 }
 
