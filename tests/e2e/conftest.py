@@ -34,7 +34,7 @@ from pathlib import Path
 import pytest
 from flask import Flask, got_request_exception
 from selenium import webdriver
-from selenium.common.exceptions import TimeoutException
+from selenium.common.exceptions import ElementClickInterceptedException, TimeoutException
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webelement import WebElement
@@ -342,8 +342,7 @@ class Browser:
 
     def click_and_wait(self, element_or_css: WebElement | str, *, accept_confirm: bool = False) -> None:
         element = self.find(element_or_css) if isinstance(element_or_css, str) else element_or_css
-        self.scroll_to(element)
-        self.navigating(element.click, accept_confirm=accept_confirm)
+        self.navigating(lambda: self.click(element), accept_confirm=accept_confirm)
 
     def accept_confirm(self) -> str:
         """Accept the page's confirm() prompt (data-confirm forms) and return its message."""
@@ -368,7 +367,25 @@ class Browser:
         return bool(self.find_all(css))
 
     def scroll_to(self, element: WebElement) -> None:
-        self.driver.execute_script("arguments[0].scrollIntoView({block: 'center'});", element)
+        # 'instant': Bootstrap turns on smooth scrolling, and a click during the animation lands
+        # on whatever is under the old position (ElementClickInterceptedException).
+        self.driver.execute_script(
+            "arguments[0].scrollIntoView({block: 'center', behavior: 'instant'});", element)
+
+    def click(self, element_or_css: WebElement | str) -> None:
+        """Scroll the element to the middle of the window and click it like a user."""
+        element = self.find(element_or_css) if isinstance(element_or_css, str) else element_or_css
+        deadline = time.monotonic() + WAIT_SECONDS
+        while True:
+            self.scroll_to(element)
+            try:
+                element.click()
+                return
+            except ElementClickInterceptedException:
+                # A layout still settling (fonts, a collapsing alert); the user would click again.
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.2)
 
     def fill(self, css: str, text: str) -> WebElement:
         """Type into a field like a user (select all, replace)."""

@@ -154,7 +154,7 @@ def test_agency_reports_with_evidence_and_chief_confirms_completion(browser, tmp
     browser.click_and_wait(pending)
     card = browser.find("[data-testid=pending-review]")
     # The chief opens the evidence before confirming.
-    browser.find("main a[href^='/progress/attachments/']").click()
+    browser.click("main a[href^='/progress/attachments/']")
     assert browser.wait_download(".pdf").read_bytes() == EVIDENCE_PDF
     browser.find("input[name=note]", within=card).send_keys("Đủ minh chứng, xác nhận hoàn thành.")
     browser.shot("review card")
@@ -217,7 +217,7 @@ def test_chief_reviews_overdue_sends_reminder_and_exports_xlsx(browser, mailbox)
     assert all(log.state is ReminderState.SENT for log in logs)
 
     browser.click_and_wait("a[href='/oversight/overdue']")
-    browser.find("[data-testid=export-xlsx]").click()
+    browser.click("[data-testid=export-xlsx]")
     workbook = openpyxl.load_workbook(browser.wait_download(".xlsx"), read_only=True)
     cells = [str(value) for sheet in workbook.worksheets for row in sheet.iter_rows(values_only=True)
              for value in row if value is not None]
@@ -261,7 +261,7 @@ def test_office_builds_quarterly_report_and_downloads_docx(browser):
     assert browser.path == f"/reports/{report.id}"
     browser.shot("report draft")
 
-    browser.find(f"a[href='/reports/{report.id}/report.docx']").click()
+    browser.click(f"a[href='/reports/{report.id}/report.docx']")
     text = _docx_text(browser.wait_download(".docx"))
     assert "NHỮNG KẾT QUẢ THỰC HIỆN THÔNG BÁO KẾT LUẬN" in text
     # Section I is built from the data: the Q1/2024 session's 9 tasks and 11 items, the one left
