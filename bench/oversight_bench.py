@@ -4,7 +4,8 @@
    migrations and ``flask bench seed --tasks 100000``: 40 agencies, three years of quarterly
    sessions, conclusions and tasks with a realistic status mix, content items, progress reports,
    reminders, explanations and indicators.
-2. Serves the app with gunicorn on 127.0.0.1 (a free port; ``-w 2 -k gthread --threads 4``),
+2. Serves the app with gunicorn on 127.0.0.1 (a free port) with the shipped ``gunicorn.conf.py``
+   (sync workers, (2 × cores) + 1),
    production configuration.
 3. Logs in as the office chief (overdue review) and as an agency officer (inbox), and measures for
    each page: p50/p95 latency of single-client requests, then requests/s with 8 concurrent clients
@@ -241,7 +242,7 @@ def run(args, workdir: Path) -> int:
 
     port = free_port()
     server = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "-w", "2", "-k", "gthread", "--threads", "4", "-b", f"127.0.0.1:{port}",
+        [sys.executable, "-m", "gunicorn", "--config", str(ROOT / "gunicorn.conf.py"), "-b", f"127.0.0.1:{port}",
          "--log-level", "warning", "wsgi:app"], cwd=ROOT, env=env, start_new_session=True)
     ok = True
     try:

@@ -12,4 +12,4 @@ trap 'trap - INT TERM EXIT; kill 0 2>/dev/null || true' INT TERM EXIT
 sleep 1
 "$VENV/bin/flask" scheduler run &
 echo "Theo dõi thực hiện kết luận: http://127.0.0.1:5000  (mail sink: instance/mail/new, Ctrl-C to stop)"
-"$VENV/bin/gunicorn" --workers 2 --threads 4 --worker-class gthread --bind 127.0.0.1:5000 --access-logfile - wsgi:app
+"$VENV/bin/gunicorn" --config gunicorn.conf.py --bind 127.0.0.1:5000 --access-logfile - wsgi:app

@@ -10,6 +10,7 @@ from app.core.clock import today_local
 from app.core.enums import OVERSIGHT_ROLES, TaskStatus
 from app.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from app.core.permissions import can_request_extension, can_view_task, requires
+from app.core.templating import status_badge
 from app.core.uploads import EVIDENCE_KINDS, accept_attribute, describe_kinds, human_size, open_upload
 from app.extensions import db
 from app.models import Attachment, Organisation, ProgressReport
@@ -57,6 +58,9 @@ def _inbox_organisation(form: InboxFilterForm) -> Organisation:
     return chosen
 
 
+INBOX_FILTER_ARGS = ("q", "role", "status", "agency", "directive", "completed")
+
+
 @bp.route("/inbox")
 @requires("progress.inbox")
 def inbox():
@@ -72,9 +76,33 @@ def inbox():
         directive_id=int(directive) if directive.isdigit() else None,
         include_completed=request.args.get("completed") in ("y", "1", "on"),
     )
-    box = services.agency_inbox(organisation, filters, today_local())
-    return render_template("progress/inbox.html", inbox=box, form=form, filters=filters,
-                           can_pick_agency=current_user.role in OVERSIGHT_ROLES)
+    box = services.agency_inbox(organisation, filters, today_local(),
+                                group=request.args.get("group"), after=request.args.get("after"),
+                                page_size=services.INBOX_PAGE_SIZE)
+    # The filters carried into "see all" and "next page" links (only these: url_for takes _scheme …).
+    kept = {k: v for k in INBOX_FILTER_ARGS if (v := request.args.get(k, "").strip()[:200])}
+    return render_template("progress/inbox.html", inbox=box, form=form, filters=filters, kept=kept,
+                           can_pick_agency=current_user.role in OVERSIGHT_ROLES, **_inbox_words())
+
+
+def _inbox_words() -> dict:
+    """The list's words and link prefixes, made once per page rather than once per row."""
+    return {
+        "groups": {
+            "overdue": (_("Quá hạn"), _("Không có nhiệm vụ quá hạn.")),
+            "this_week": (_("Đến hạn trong tuần này"), _("Không có nhiệm vụ đến hạn trong tuần.")),
+            "later": (_("Hạn sau tuần này"), _("Không có nhiệm vụ.")),
+            "continuous": (_("Nhiệm vụ thường xuyên"), _("Không có nhiệm vụ thường xuyên.")),
+            "completed": (_("Đã hoàn thành"), _("Chưa có nhiệm vụ hoàn thành.")),
+        },
+        "roles": {"lead": _("Chủ trì"), "item_lead": _("Thực hiện nội dung"), "coordinator": _("Phối hợp")},
+        "statuses": {s: (status_badge(s), s.label) for s in TaskStatus},
+        "t": {"continuous": _("Thường xuyên"), "late_fmt": _("quá hạn %(n)d ngày"),
+              "original_fmt": _("hạn ban đầu %(d)s"), "report": _("Báo cáo"),
+              "review_pending": _("Chờ xác nhận hoàn thành"), "extension_pending": _("Đang chờ quyết định gia hạn")},
+        "urls": {"task": url_for("tasks.detail", task_id=0)[:-1],
+                 "report": url_for("progress.report", task_id=0)[:-len("0/report")]},
+    }
 
 
 # --------------------------------------------------------------------------------------------

@@ -30,7 +30,7 @@ from decimal import Decimal, InvalidOperation
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import joinedload, lazyload
 
 from app.core import audit
 from app.core.clock import now_utc, today_local
@@ -52,8 +52,8 @@ from app.core.permissions import (
     can_request_extension,
     can_view_task,
 )
+from app.core.search import folded_match, query_words
 from app.core.templating import vn_date
-from app.core.text import strip_diacritics
 from app.core.uploads import EVIDENCE_KINDS, discard_upload, store_upload
 from app.directives.refs import parse_references
 from app.extensions import db
@@ -982,26 +982,48 @@ class InboxEntry:
     pending_review: bool = False
     pending_extension: bool = False
 
+
+#: The inbox's groups in page order (quá hạn, trong tuần này, sau đó, thường xuyên, đã hoàn thành).
+INBOX_GROUPS = ("overdue", "this_week", "later", "continuous", "completed")
+#: Rows shown per group; the rest of a group is one keyset page away.
+INBOX_PAGE_SIZE = 25
+_NO_DUE = date(9999, 12, 31)  # sorts tasks without a due date last, as a keyset value
+
+
+@dataclass
+class InboxGroup:
+    key: str
+    entries: list[InboxEntry] = field(default_factory=list)
+    #: Every task of the group under the filters, not only those shown.
+    total: int = 0
+    #: Keyset cursor of the next page when the group is opened on its own.
+    next_cursor: str | None = None
+
     @property
-    def role_label(self) -> str:
-        return {"lead": _("Chủ trì"), "item_lead": _("Thực hiện nội dung"), "coordinator": _("Phối hợp")}[self.role]
+    def has_more(self) -> bool:
+        return self.total > len(self.entries)
 
 
 @dataclass
 class Inbox:
-    """An agency's tasks grouped by when they are due (quá hạn, trong tuần này, sau đó, thường xuyên)."""
+    """An agency's tasks grouped by when they are due (quá hạn, trong tuần này, sau đó, thường xuyên).
+
+    Either every group's first page, or one group (``only``) paged by keyset."""
 
     organisation: Organisation
     today: date
-    overdue: list[InboxEntry] = field(default_factory=list)
-    this_week: list[InboxEntry] = field(default_factory=list)
-    later: list[InboxEntry] = field(default_factory=list)
-    continuous: list[InboxEntry] = field(default_factory=list)
-    completed: list[InboxEntry] = field(default_factory=list)
+    groups: dict[str, InboxGroup]
+    only: str | None = None
+
+    def __getattr__(self, name: str):
+        # inbox.overdue, inbox.later, …: the entries of that group.
+        if name in INBOX_GROUPS:
+            return self.groups[name].entries
+        raise AttributeError(name)
 
     @property
     def total(self) -> int:
-        return sum(len(g) for g in (self.overdue, self.this_week, self.later, self.continuous, self.completed))
+        return sum(g.total for g in self.groups.values())
 
     @property
     def week_end(self) -> date:
@@ -1023,86 +1045,107 @@ def end_of_week(day: date) -> date:
     return day + timedelta(days=6 - day.weekday())
 
 
-def _inbox_role(task: Task, org_id: int, coordinator_ids: set[int], item_lead_ids: set[int]) -> str:
-    if task.lead_org_id == org_id:
-        return "lead"
-    if task.id in item_lead_ids:
-        return "item_lead"
-    return "coordinator"
+def inbox_cursor(task: Task) -> str:
+    return f"{(task.due_date or _NO_DUE).isoformat()}.{task.id}"
 
 
-def _matches(task: Task, query_key: str) -> bool:
-    haystack = " ".join([task.title, task.description or "", task.directive.symbol or "", task.due_phrase or ""])
-    return query_key in strip_diacritics(haystack)
+def parse_inbox_cursor(value: str | None) -> tuple[date, int] | None:
+    """``"2024-06-30.123"`` → (30/06/2024, 123); anything else → None (the first page)."""
+    due, _sep, task_id = (value or "").partition(".")
+    try:
+        return date.fromisoformat(due), int(task_id)
+    except ValueError:
+        return None
 
 
-def agency_inbox(organisation: Organisation, filters: InboxFilters, today: date | None = None,
-                 limit: int = 2000) -> Inbox:
-    """The agency's tasks as lead, item lead and coordinator, grouped by due date.
+def agency_inbox(organisation: Organisation, filters: InboxFilters, today: date | None = None, *,
+                 group: str | None = None, after: str | None = None, page_size: int = INBOX_PAGE_SIZE) -> Inbox:
+    """The agency's tasks as lead, item lead and coordinator, grouped by due date, in one query.
 
-    Search ignores diacritics and case ("bao cao" finds "Báo cáo"), over title, description,
-    directive number and due phrase. Completed tasks are listed only on request.
+    Each group shows its first ``page_size`` tasks (earliest due first) and its total; ``group`` opens
+    one group alone, paged by the keyset cursor ``after``.  Search ignores diacritics and case
+    ("bao cao" finds "Báo cáo"): every word must start a word of the title, description, directive
+    number or due phrase.  Completed tasks are listed only on request.
     """
     today = today or today_local()
     org_id = organisation.id
-    coordinator_ids, item_lead_ids = _participations(org_id)
-    stmt = sa.select(Task).where(sa.or_(Task.lead_org_id == org_id, Task.id.in_(coordinator_ids | item_lead_ids)))
+    ranked = _ranked_inbox(org_id, filters, today)
+    pending_review = sa.exists().where(ProgressReport.task_id == Task.id,
+                                       ProgressReport.review_state == ReviewState.PENDING)
+    pending_extension = sa.exists().where(ExtensionRequest.task_id == Task.id,
+                                          ExtensionRequest.state == ExtensionState.PENDING)
+    stmt = (sa.select(Task, ranked.c.grp, ranked.c.role, ranked.c.n, pending_review, pending_extension)
+            .join(ranked, ranked.c.task_id == Task.id)
+            # The list shows the directive's number only: not its body, which can be the whole notice.
+            .options(joinedload(Task.directive).load_only(Directive.number, Directive.doc_type,
+                                                          Directive.issuer_suffix, Directive.title),
+                     lazyload(Task.lead_org)))
+    only = group if group in INBOX_GROUPS else None
+    if only:
+        stmt = stmt.where(ranked.c.grp == only)
+        cursor = parse_inbox_cursor(after)
+        if cursor:
+            stmt = stmt.where(sa.or_(ranked.c.sort_due > cursor[0],
+                                     sa.and_(ranked.c.sort_due == cursor[0], Task.id > cursor[1])))
+        stmt = stmt.order_by(ranked.c.sort_due, Task.id).limit(page_size + 1)
+    else:
+        stmt = stmt.where(ranked.c.rn <= page_size).order_by(ranked.c.rn)
+    groups = {key: InboxGroup(key) for key in ((only,) if only else INBOX_GROUPS)}
+    for task, key, role, total, reviewing, extending in db.session.execute(stmt):
+        bucket = groups[key]
+        bucket.total = total
+        if len(bucket.entries) < page_size:
+            bucket.entries.append(InboxEntry(task, role, bool(reviewing), bool(extending)))
+        else:
+            bucket.next_cursor = inbox_cursor(bucket.entries[-1].task)
+    return Inbox(organisation=organisation, today=today, groups=groups, only=only)
+
+
+def _ranked_inbox(org_id: int, filters: InboxFilters, today: date):
+    """The agency's tasks under the filters with their group, role, sort key, rank in the group and
+    the group's size (window functions: one pass, whatever the number of groups)."""
+    led_items = sa.select(ContentItem.task_id).where(ContentItem.lead_org_id == org_id)
+    theirs = sa.union(
+        sa.select(Task.id).where(Task.lead_org_id == org_id),
+        sa.select(task_coordinator.c.task_id).where(task_coordinator.c.organisation_id == org_id),
+        led_items,
+    )
+    role = sa.case((Task.lead_org_id == org_id, "lead"), (Task.id.in_(led_items), "item_lead"),
+                   else_="coordinator")
+    group = sa.case(
+        (Task.status == TaskStatus.COMPLETED, "completed"),
+        (Task.kind == TaskKind.CONTINUOUS, "continuous"),
+        (Task.due_date < today, "overdue"),
+        (Task.due_date <= end_of_week(today), "this_week"),
+        else_="later",
+    )
+    sort_due = sa.func.coalesce(Task.due_date, sa.literal(_NO_DUE, sa.Date))
+    stmt = sa.select(Task.id.label("task_id"), group.label("grp"), role.label("role"), sort_due.label("sort_due"))
+    stmt = stmt.where(Task.id.in_(theirs))
     if filters.status is not None:
         stmt = stmt.where(Task.status == filters.status)
     elif not filters.include_completed:
         stmt = stmt.where(Task.status != TaskStatus.COMPLETED)
     if filters.directive_id:
         stmt = stmt.where(Task.directive_id == filters.directive_id)
-    # The page shows each task's directive: load them with the tasks, not one query per row.
-    stmt = stmt.options(joinedload(Task.directive))
-    tasks = list(db.session.scalars(stmt.order_by(Task.due_date.is_(None), Task.due_date, Task.id).limit(limit)))
-    query_key = strip_diacritics(filters.query) if filters.query else ""
-    ids = [t.id for t in tasks]
-    reviewing = _task_ids_with(ProgressReport.task_id, ProgressReport.review_state == ReviewState.PENDING, ids)
-    extending = _task_ids_with(ExtensionRequest.task_id, ExtensionRequest.state == ExtensionState.PENDING, ids)
-    inbox = Inbox(organisation=organisation, today=today)
-    week_end = end_of_week(today)
-    for task in tasks:
-        role = _inbox_role(task, org_id, coordinator_ids, item_lead_ids)
-        if (filters.role == "lead" and role == "coordinator") or (filters.role == "coordinator" and role != "coordinator"):
-            continue
-        if query_key and not _matches(task, query_key):
-            continue
-        entry = InboxEntry(task, role, task.id in reviewing, task.id in extending)
-        _group_of(inbox, task, today, week_end).append(entry)
-    return inbox
-
-
-def _participations(org_id: int) -> tuple[set[int], set[int]]:
-    """Ids of the tasks the agency coordinates and of those where it leads a content item (one query)."""
-    rows = db.session.execute(sa.union_all(
-        sa.select(task_coordinator.c.task_id, sa.literal("coordinator"))
-        .where(task_coordinator.c.organisation_id == org_id),
-        sa.select(ContentItem.task_id, sa.literal("item_lead")).where(ContentItem.lead_org_id == org_id),
-    ))
-    coordinator_ids: set[int] = set()
-    item_lead_ids: set[int] = set()
-    for task_id, how in rows:
-        (coordinator_ids if how == "coordinator" else item_lead_ids).add(task_id)
-    return coordinator_ids, item_lead_ids
-
-
-def _task_ids_with(column, condition, ids: Sequence[int]) -> set[int]:
-    if not ids:
-        return set()
-    return set(db.session.scalars(sa.select(column).where(condition, column.in_(ids))))
-
-
-def _group_of(inbox: Inbox, task: Task, today: date, week_end: date) -> list[InboxEntry]:
-    if task.status is TaskStatus.COMPLETED:
-        return inbox.completed
-    if task.kind is TaskKind.CONTINUOUS:
-        return inbox.continuous
-    if task.due_date is not None and task.due_date < today:
-        return inbox.overdue
-    if task.due_date is not None and task.due_date <= week_end:
-        return inbox.this_week
-    return inbox.later
+    if filters.role == "lead":
+        stmt = stmt.where(role != "coordinator")
+    elif filters.role == "coordinator":
+        stmt = stmt.where(role == "coordinator")
+    words = query_words(filters.query or "")
+    if words:
+        symbol = (sa.func.coalesce(Directive.number, "") + "-" + Directive.doc_type + "/"
+                  + sa.func.coalesce(Directive.issuer_suffix, ""))
+        haystack = (Task.title + " " + sa.func.coalesce(Task.description, "") + " " + symbol + " "
+                    + sa.func.coalesce(Task.due_phrase, ""))
+        stmt = stmt.join(Directive, Directive.id == Task.directive_id).where(folded_match(haystack, words))
+    # Group and rank over the filtered rows (the CASE expressions are computed once per task).
+    rows = stmt.subquery("mine")
+    return sa.select(
+        rows,
+        sa.func.row_number().over(partition_by=rows.c.grp, order_by=(rows.c.sort_due, rows.c.task_id)).label("rn"),
+        sa.func.count().over(partition_by=rows.c.grp).label("n"),
+    ).subquery("ranked")
 
 
 def inbox_organisations(user: User) -> list[Organisation]:

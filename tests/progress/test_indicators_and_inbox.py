@@ -3,6 +3,7 @@ numerators and denominators) and the agency inbox (grouped by due, searched, fil
 
 from __future__ import annotations
 
+import re
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -161,3 +162,53 @@ def test_inbox_agency_picker_only_for_oversight_roles(client, make_client, world
     office.login(world.chief)
     page = office.get(f"/progress/inbox?agency={world.other.id}").get_data(as_text=True)
     assert f'data-task-id="{other_task.id}"' in page
+
+
+def _inbox_ids(page: str, group: str) -> list[int]:
+    section = page.split(f'data-group="{group}"', 1)[1].split("</section>", 1)[0]
+    return [int(x) for x in re.findall(r'<tr data-task-id="(\d+)"', section)]
+
+
+@time_machine.travel(date(2024, 6, 19), tick=False)
+def test_inbox_shows_each_groups_first_page_and_pages_one_group_by_keyset(client, world, factories, monkeypatch):
+    from app.progress import services
+
+    monkeypatch.setattr(services, "INBOX_PAGE_SIZE", 3)
+    # Seven overdue tasks, two with the same due date (the keyset breaks the tie by id).
+    dues = [date(2024, 5, d) for d in (2, 3, 3, 10, 20, 28, 30)]
+    late = [factories.task(world.lead, due=d, title=f"Việc trễ {i}") for i, d in enumerate(dues)]
+    client.login(world.officer)
+    page = client.get("/progress/inbox?q=viec tre").get_data(as_text=True)
+    assert _inbox_ids(page, "overdue") == [t.id for t in late[:3]]
+    assert 'data-testid="count-overdue">7<' in page
+    more = re.search(r'data-testid="more-overdue" href="([^"]+)"', page).group(1).replace("&amp;", "&")
+    assert "group=overdue" in more and "q=viec+tre" in more
+
+    seen, url = [], more
+    while url:
+        group_page = client.get(url).get_data(as_text=True)
+        assert 'data-group="later"' not in group_page  # one group alone
+        seen += _inbox_ids(group_page, "overdue")
+        link = re.search(r'rel="next" data-testid="next-page" href="([^"]+)"', group_page)
+        url = link.group(1).replace("&amp;", "&") if link else None
+    assert seen == [t.id for t in late]  # every task once, in due order
+
+    # A cursor that is not one starts at the first page; an unknown group shows every group.
+    assert _inbox_ids(client.get("/progress/inbox?group=overdue&after=x.y&q=viec tre").get_data(as_text=True),
+                      "overdue") == [t.id for t in late[:3]]
+    assert 'data-group="later"' in client.get("/progress/inbox?group=nope").get_data(as_text=True)
+    # Links keep only the inbox's own filters (url_for's _scheme/_external never reach it).
+    assert client.get("/progress/inbox?_scheme=javascript&_external=1&q=viec").status_code == 200
+
+
+def test_inbox_search_finds_the_directive_number_and_ignores_diacritics(client, world, factories):
+    numbered = factories.directive(number="198")
+    task = factories.task(world.lead, directive_=numbered, due=today_local() + timedelta(days=40),
+                          title="Sơ kết công tác dân vận khéo")
+    client.login(world.officer)
+    for query in ("198-TB", "dan van kheo", "DÂN VẬN"):
+        page = client.get(f"/progress/inbox?q={query}").get_data(as_text=True)
+        assert f'data-task-id="{task.id}"' in page, query
+        assert f'data-task-id="{world.task.id}"' not in page, query
+    # Words must start words: "an" does not find "dân".
+    assert f'data-task-id="{task.id}"' not in client.get("/progress/inbox?q=an").get_data(as_text=True)
