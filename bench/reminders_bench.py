@@ -85,12 +85,16 @@ def _now(hour: int = 8, minute: int = 0) -> datetime:
     return datetime.combine(DAY, dtime(hour, minute), LOCAL_TZ).astimezone(UTC)
 
 
-def _ms(fn, runs: int) -> tuple[float, object]:
+def _ms(fn, runs: int, *, best: list | None = None) -> tuple[float, object]:
+    """Median wall time of ``runs`` calls (the fastest is appended to ``best`` when given: on a
+    shared machine it shows what the code costs when nothing else competes for the CPU)."""
     times, result = [], None
     for _ in range(runs):
         started = time.perf_counter()
         result = fn()
         times.append((time.perf_counter() - started) * 1000)
+    if best is not None:
+        best.append(min(times))
     return statistics.median(times), result
 
 
@@ -147,11 +151,19 @@ def bench_tick(url: str, tasks: int, runs: int) -> dict:
             db.session.execute(sa.update(ReminderLog.__table__).where(ReminderLog.__table__.c.state == ReminderState.CLAIMED)
                                .values(state=ReminderState.SENT, sent_at=_now()))
             db.session.commit()
+        if db.engine.dialect.name == "sqlite":
+            # Five minutes later, at the next tick, SQLite's automatic checkpoint has long folded the
+            # claim's write-ahead log into the database; without this the steady ticks measured here
+            # would read through a WAL of ~10,000 fresh rows that no real tick sees.
+            with db.engine.connect() as conn:
+                conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
 
         def steady():
             with write_intent():
                 return services.run_tick(DAY, now=_now(9))
-        out["steady_ms"], result = _ms(steady, runs)
+        fastest: list[float] = []
+        out["steady_ms"], result = _ms(steady, runs, best=fastest)
+        out["steady_best_ms"] = fastest[0]
         out["steady_claimed"] = result.claimed
         out["steady_plan_ms"] = result.plan_ms
         db.session.remove()
@@ -204,7 +216,8 @@ def bench_send(url: str, messages: int, port: int) -> dict:
 def report(name: str, short: str, tick: dict, send: dict, target_ms: int) -> None:
     print(f"\n== {name} ==")
     print(f"data:          {tick['tasks']:,} tasks seeded in {tick['seed_s']:.1f} s; {tick['due']:,} reminders due on {DAY}")
-    print(f"steady tick:   {tick['steady_ms']:.1f} ms (median; nothing new to send; planning {tick['steady_plan_ms']:.1f} ms)")
+    print(f"steady tick:   {tick['steady_ms']:.1f} ms (median of the runs, fastest {tick['steady_best_ms']:.1f} ms;"
+          f" nothing new to send)")
     print(f"dry-run tick:  {tick['dry_run_ms']:.1f} ms (median; {tick['would_send']:,} would be sent)")
     print(f"claim:         {tick['claim_ms']:.1f} ms for {tick['claimed']:,} reminders + notifications, no sending")
     print(f"send rate:     {send['rate']:.0f} messages/s ({send['sent']:,} sent, {send['failed']} failed, {send['send_s']:.2f} s"
@@ -221,7 +234,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--tasks", type=int, default=5_000 if quick() else 100_000)
     parser.add_argument("--messages", type=int, default=200 if quick() else 2000)
-    parser.add_argument("--runs", type=int, default=3 if quick() else 7)
+    parser.add_argument("--runs", type=int, default=3 if quick() else 15)
     parser.add_argument("--no-postgres", action="store_true")
     args = parser.parse_args()
 

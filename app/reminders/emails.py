@@ -18,6 +18,7 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import date
 from email.utils import formataddr, formatdate, parseaddr
+from functools import lru_cache
 from urllib.parse import urlsplit
 
 import jinja2
@@ -230,10 +231,20 @@ def render_chief_digest(*, week_start: date, today: date, recipient_name: str, b
     return Rendered(subject or chief_digest_subject(week_start), text, html)
 
 
+def _mail_host() -> str:
+    return urlsplit(current_app.config["BASE_URL"]).hostname or "localhost"
+
+
 def message_id(first_log_id: int) -> str:
     """Deterministic: a second copy of the same reminder would carry the same Message-ID."""
-    host = urlsplit(current_app.config["BASE_URL"]).hostname or "localhost"
-    return f"<reminder-{first_log_id}@{host}>"
+    return f"<reminder-{first_log_id}@{_mail_host()}>"
+
+
+@lru_cache(maxsize=16)
+def _from_header(sender: str | tuple[str, str]) -> tuple[str, str]:
+    """("From" header value, envelope address) of a configured sender, parsed once."""
+    name, address = sender if isinstance(sender, tuple) else parseaddr(sender)
+    return formataddr((name, address), charset="utf-8"), address
 
 
 def encode_subject(text: str, *, chunk_bytes: int = 39) -> str:
@@ -244,15 +255,15 @@ def encode_subject(text: str, *, chunk_bytes: int = 39) -> str:
     """
     if text.isascii() and len(text) < 70:
         return text
+    data = text.encode("utf-8")
     words: list[bytes] = []
-    chunk = b""
-    for char in text:
-        encoded = char.encode("utf-8")
-        if len(chunk) + len(encoded) > chunk_bytes:
-            words.append(chunk)
-            chunk = b""
-        chunk += encoded
-    words.append(chunk)
+    start = 0
+    while start < len(data):
+        end = min(start + chunk_bytes, len(data))
+        while end < len(data) and data[end] & 0xC0 == 0x80:  # never split a character's bytes
+            end -= 1
+        words.append(data[start:end])
+        start = end
     return "\r\n ".join(f"=?utf-8?b?{base64.b64encode(word).decode('ascii')}?=" for word in words)
 
 
@@ -264,11 +275,26 @@ class ReminderMessage(Message):
     is written out here.  The subject keeps its spaces when folded (:func:`encode_subject`).
     """
 
+    def __init__(self, *, subject: str, recipients: list[str], body: str = "", html: str | None = None,
+                 sender: str | tuple[str, str] | None = None, extra_headers: dict[str, str] | None = None,
+                 msg_id: str | None = None):
+        # Not Message.__init__: it calls email.utils.make_msgid(), which looks up this host's name
+        # (a resolver call) for every message; a reminder's Message-ID is made from its log id.
+        self.recipients, self.subject = list(recipients), subject
+        self.sender = sender or current_app.extensions["mail"].default_sender
+        self.reply_to, self.cc, self.bcc, self.attachments = None, [], [], []
+        self.body, self.alts, self.date, self.charset = body, {"html": html} if html else {}, None, None
+        self.msgId = msg_id or f"<{uuid.uuid4().hex}@{_mail_host()}>"
+        self.extra_headers, self.mail_options, self.rcpt_options = extra_headers, [], []
+
+    @property
+    def envelope_sender(self) -> str:
+        return _from_header(self.sender)[1]
+
     def as_bytes(self) -> bytes:
-        name, address = parseaddr(self.sender if isinstance(self.sender, str) else formataddr(self.sender))
         boundary = f"=_reminder_{uuid.uuid4().hex}"
         headers = [
-            ("From", formataddr((name, address), charset="utf-8")),
+            ("From", _from_header(self.sender)[0]),
             ("To", ", ".join(sorted({str(r) for r in self.recipients}))),
             ("Subject", encode_subject(self.subject)),
             ("Date", formatdate(self.date, localtime=True)),
@@ -290,11 +316,12 @@ class ReminderMessage(Message):
 
 
 def build_message(recipient: str, rendered: Rendered, log_ids: list[int], sender_tag: str) -> Message:
-    message = ReminderMessage(
+    return ReminderMessage(
         subject=rendered.subject,
         recipients=[recipient],
         body=rendered.text,
         html=rendered.html,
+        msg_id=message_id(min(log_ids)),
         extra_headers={
             "X-Reminder-Ids": ",".join(str(i) for i in log_ids),
             "X-Reminder-Sender": sender_tag,
@@ -302,8 +329,6 @@ def build_message(recipient: str, rendered: Rendered, log_ids: list[int], sender
             **rendered.extra_headers,
         },
     )
-    message.msgId = message_id(min(log_ids))
-    return message
 
 
 class TimedConnection(Connection):
@@ -339,7 +364,8 @@ class TimedConnection(Connection):
         if message.date is None:
             message.date = time.time()
         if self.host is not None:
-            self.host.sendmail(parseaddr(envelope_from or message.sender)[1], list(message.recipients), message.as_bytes())
+            envelope = envelope_from or getattr(message, "envelope_sender", None) or parseaddr(message.sender)[1]
+            self.host.sendmail(envelope, list(message.recipients), message.as_bytes())
         email_dispatched.send(current_app._get_current_object(), message=message)
         self.num_emails += 1
         if self.mail.max_emails and self.num_emails == self.mail.max_emails:

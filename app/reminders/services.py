@@ -7,7 +7,7 @@ How a tick never sends twice and never loses a reminder (ecosystem.md §B.3):
    today for every open task, and resolves recipients.  Each reminder has a ``dedupe_key``
    ``"<kind>:<task id or 0>:<recipient e-mail>:<due date ISO>"`` (the kind carries the repeat,
    e.g. ``before_due.3``, ``overdue.2``).
-2. **Claim.** Keys not yet in ``reminder_log`` are inserted with ``INSERT … ON CONFLICT DO NOTHING``
+2. **Claim.** Keys not yet in ``reminder_log`` (:func:`missing_keys`, one indexed probe each) are inserted with ``INSERT … ON CONFLICT DO NOTHING``
    and committed *before* anything is sent: only rows this tick inserted are ours, so two ticks
    (or a restarted one) can never claim the same reminder twice.  In-app notifications are written
    in the same transaction.
@@ -793,18 +793,23 @@ def _send_statements():
     sendable = sa.or_(sa.and_(log.c.state == ReminderState.CLAIMED, log.c.next_attempt_at.is_(None)),
                       sa.and_(log.c.state == ReminderState.FAILED,
                               log.c.next_attempt_at <= sa.bindparam("tick_now", type_=UTCDateTime())))
-    # One statement marks the previous message sent and the next one in flight (one round trip).
-    was_sent = _id_list("sent_ids")
-    starting = _id_list("ids")
-    start = (sa.update(log)
-             .where(sa.or_(sa.and_(was_sent, log.c.state == ReminderState.CLAIMED), sa.and_(starting, sendable)))
-             .values(state=sa.case((was_sent, sa.literal(ReminderState.SENT.value)), else_=sa.literal(ReminderState.CLAIMED.value)),
-                     sent_at=sa.case((was_sent, sa.bindparam("sent_at_", type_=UTCDateTime())), else_=log.c.sent_at),
-                     last_error=sa.case((was_sent, sa.null()), else_=log.c.last_error),
-                     attempts=sa.case((was_sent, log.c.attempts), else_=log.c.attempts + 1),
-                     next_attempt_at=sa.case((was_sent, log.c.next_attempt_at),
-                                             else_=sa.bindparam("attempt_at", type_=UTCDateTime())))
-             .returning(log.c.id))
+    def start_statement(was_sent, starting):
+        """One statement marks the previous message sent and the next one in flight (one round trip)."""
+        return (sa.update(log)
+                .where(sa.or_(sa.and_(was_sent, log.c.state == ReminderState.CLAIMED), sa.and_(starting, sendable)))
+                .values(state=sa.case((was_sent, sa.literal(ReminderState.SENT.value)),
+                                      else_=sa.literal(ReminderState.CLAIMED.value)),
+                        sent_at=sa.case((was_sent, sa.bindparam("sent_at_", type_=UTCDateTime())), else_=log.c.sent_at),
+                        last_error=sa.case((was_sent, sa.null()), else_=log.c.last_error),
+                        attempts=sa.case((was_sent, log.c.attempts), else_=log.c.attempts + 1),
+                        next_attempt_at=sa.case((was_sent, log.c.next_attempt_at),
+                                                else_=sa.bindparam("attempt_at", type_=UTCDateTime())))
+                .returning(log.c.id))
+
+    start = start_statement(_id_list("sent_ids"), _id_list("ids"))
+    # The usual case (one reminder per message) without list parameters to expand on every call.
+    start_one = start_statement(log.c.id == sa.bindparam("sent_id", type_=sa.Integer),
+                                log.c.id == sa.bindparam("one_id", type_=sa.Integer))
     sent = (sa.update(log).where(_id_list("ids"), log.c.state == ReminderState.CLAIMED)
             .values(state=ReminderState.SENT, sent_at=sa.bindparam("sent_at_", type_=UTCDateTime()), last_error=None))
     failed = (sa.update(log).where(log.c.id == sa.bindparam("row_id"), log.c.state == ReminderState.CLAIMED)
@@ -813,7 +818,7 @@ def _send_statements():
     not_reached = (sa.update(log).where(log.c.id == sa.bindparam("row_id"), sendable)
                    .values(state=ReminderState.FAILED, attempts=log.c.attempts + 1, last_error=sa.bindparam("error"),
                            next_attempt_at=sa.bindparam("retry_at", type_=UTCDateTime())))
-    return start, sent, failed, not_reached
+    return start, start_one, sent, failed, not_reached
 
 
 class _SendLoop:
@@ -831,7 +836,7 @@ class _SendLoop:
         self.pending_failed: list[dict] = []
         self.pending_not_reached: list[dict] = []
         self.tag = sender_tag()
-        self.start_stmt, self.sent_stmt, self.failed_stmt, self.not_reached_stmt = _send_statements()
+        self.start_stmt, self.start_one_stmt, self.sent_stmt, self.failed_stmt, self.not_reached_stmt = _send_statements()
         self.conn: sa.Connection | None = None
 
     def at(self) -> datetime:
@@ -913,11 +918,14 @@ class _SendLoop:
         ids this process got (another tick may have taken some)."""
         sent, self.pending_sent = self.pending_sent, []
         at = self.at()
+        common = {"sent_at_": at, "tick_now": self.now, "attempt_at": at}
         with self._transaction():
             self._flush_marks()
-            touched = set(self.conn.execute(self.start_stmt, {
-                "ids": [r.id for r in group], "sent_ids": sent, "sent_at_": at, "tick_now": self.now, "attempt_at": at,
-            }).scalars())
+            if len(group) == 1 and len(sent) <= 1:
+                stmt, params = self.start_one_stmt, {"one_id": group[0].id, "sent_id": sent[0] if sent else None}
+            else:
+                stmt, params = self.start_stmt, {"ids": [r.id for r in group], "sent_ids": sent}
+            touched = set(self.conn.execute(stmt, {**params, **common}).scalars())
         return touched - set(sent)
 
     def _fail(self, rows: list[_Row], error: str, *, permanent: bool = False, reached: bool = True) -> None:
