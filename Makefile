@@ -5,7 +5,7 @@ PY     := $(VENV)/bin/python
 FLASK  := FLASK_APP=wsgi.py $(VENV)/bin/flask
 APT_PACKAGES := postgresql chromium chromium-driver libreoffice-writer-nogui poppler-utils fonts-liberation2
 
-.PHONY: run test install install-dev system-deps db translations lint bench clean
+.PHONY: run test fuzz install install-dev system-deps db translations lint bench clean
 
 $(VENV)/bin/activate:
 	$(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
@@ -43,6 +43,12 @@ test: system-deps install-dev translations
 
 lint: install-dev
 	$(VENV)/bin/ruff check .
+
+# The issue's full fuzzing: 1,000 Hypothesis cases for every form and every API operation (SQLite;
+# about 63,000 requests). `make test` runs the same tests with 1,000 cases per family.
+fuzz: install-dev translations
+	FUZZ_CASES_EACH=1000 $(PY) -m pytest -q -p no:cacheprovider --db sqlite -s \
+		tests/security/test_fuzz_forms.py tests/security/test_fuzz_api.py
 
 bench: install-dev
 	$(PY) bench/run_all.py

@@ -15,6 +15,7 @@ from app.core.clock import today_local
 from app.core.enums import OVERSIGHT_ROLES, TaskKind
 from app.core.errors import DomainError, NotFound, ValidationFailed
 from app.core.permissions import has_permission, requires
+from app.core.templating import per_language
 from app.extensions import db
 from app.oversight import bp, services
 from app.oversight.forms import (
@@ -175,6 +176,11 @@ def _row_labels() -> dict[str, str]:
 
 
 def _list_context() -> dict:
+    """Labels, link prefixes and badges of the list (about thirty translations, three url_for)."""
+    return per_language("oversight.list", _make_list_context)
+
+
+def _make_list_context() -> dict:
     from app.core.enums import TaskStatus
     from app.core.templating import status_badge
 

@@ -10,7 +10,7 @@ from app.core.clock import today_local
 from app.core.enums import OVERSIGHT_ROLES, TaskStatus
 from app.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from app.core.permissions import can_request_extension, can_view_task, requires
-from app.core.templating import status_badge
+from app.core.templating import per_language, status_badge
 from app.core.uploads import EVIDENCE_KINDS, accept_attribute, describe_kinds, human_size, open_upload
 from app.extensions import db
 from app.models import Attachment, Organisation, ProgressReport
@@ -82,7 +82,8 @@ def inbox():
     # The filters carried into "see all" and "next page" links (only these: url_for takes _scheme …).
     kept = {k: v for k in INBOX_FILTER_ARGS if (v := request.args.get(k, "").strip()[:200])}
     return render_template("progress/inbox.html", inbox=box, form=form, filters=filters, kept=kept,
-                           can_pick_agency=current_user.role in OVERSIGHT_ROLES, **_inbox_words())
+                           can_pick_agency=current_user.role in OVERSIGHT_ROLES,
+                           **per_language("progress.inbox", _inbox_words))
 
 
 def _inbox_words() -> dict:

@@ -104,3 +104,25 @@ def test_session_last_seen_is_throttled(client, factories):
         client.get("/")
     db.session.expire_all()
     assert db.session.scalar(sa.select(UserSession.last_seen_at)) > first
+
+
+def test_the_menu_is_the_roles_own_in_the_users_language(make_client, factories):
+    """The menu is rendered once per role and language (app.core.templating.nav_menu): each role
+    still gets its own links, and each language its own words."""
+    agency_org = factories.org("BTG", name="Ban Tuyên giáo Huyện ủy")
+    officer, chief = factories.user(Role.AGENCY_OFFICER, agency_org), factories.user(Role.OFFICE_CHIEF)
+    pages = {}
+    for user in (officer, chief, officer):
+        client = make_client()
+        client.login(user)
+        pages[user.role] = client.get("/tasks/").get_data(as_text=True)
+    assert 'href="/progress/inbox"' in pages[Role.AGENCY_OFFICER]
+    assert 'href="/oversight/overdue"' not in pages[Role.AGENCY_OFFICER]
+    assert 'href="/oversight/overdue"' in pages[Role.OFFICE_CHIEF]
+    assert 'href="/progress/inbox"' not in pages[Role.OFFICE_CHIEF]
+    english = make_client()
+    english.login(chief)
+    english.post_form("/lang/en")
+    page = english.get("/tasks/").get_data(as_text=True)
+    assert ">Overdue<" in page and ">Quá hạn<" not in page
+    assert ">Quá hạn<" in pages[Role.OFFICE_CHIEF]
