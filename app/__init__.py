@@ -42,6 +42,9 @@ def register_extensions(app: Flask) -> None:
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True, compare_type=True)
     login_manager.init_app(app)
     mail.init_app(app)
+    from app.core.errors import refuse_unnamed_form_parts
+
+    app.before_request(refuse_unnamed_form_parts)  # before the CSRF check, which assumes named parts
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
     with app.app_context():

@@ -157,6 +157,19 @@ def _render_unexpected(error: Exception):
     return render_template("errors/error.html", status=500, message=_("Đã xảy ra lỗi hệ thống.")), 500
 
 
+def refuse_unnamed_form_parts() -> None:
+    """Refuse a form body with a part that has no field name (a broken multipart header).
+
+    Registered before the CSRF check, which walks the field names and would fail on such a part."""
+    from flask import request
+    from werkzeug.exceptions import BadRequest
+
+    if request.method in ("POST", "PUT", "PATCH", "DELETE") and request.mimetype in (
+            "multipart/form-data", "application/x-www-form-urlencoded"):
+        if None in request.form or None in request.files:
+            raise BadRequest("form part without a field name")  # shown as the localized 400 page
+
+
 def register_error_handlers(app: Flask) -> None:
     app.register_error_handler(DomainError, _render_domain_error)
     app.register_error_handler(CSRFError, _render_csrf_error)

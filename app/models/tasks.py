@@ -88,7 +88,12 @@ class ContentItem(TimestampMixin, Base):
     """Nội dung: a sub-item of a task with its own assignee and status where the source splits them."""
 
     __tablename__ = "content_item"
-    __table_args__ = (sa.CheckConstraint("progress_percent BETWEEN 0 AND 100", name="progress_range"),)
+    __table_args__ = (
+        sa.CheckConstraint("progress_percent BETWEEN 0 AND 100", name="progress_range"),
+        # Covering: the reminder tick reads the open items (a tenth of them) with their own lead and
+        # due date from the index alone, then each one's task by primary key.
+        sa.Index("ix_content_item_status_task", "status", "task_id", "lead_org_id", "due_date"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     task_id: Mapped[int] = mapped_column(sa.ForeignKey("task.id", ondelete="CASCADE"), index=True)
