@@ -12,4 +12,6 @@ trap 'trap - INT TERM EXIT; kill 0 2>/dev/null || true' INT TERM EXIT
 sleep 1
 "$VENV/bin/flask" scheduler run &
 echo "Theo dõi thực hiện kết luận: http://127.0.0.1:5000  (mail sink: instance/mail/new, Ctrl-C to stop)"
-"$VENV/bin/gunicorn" --config gunicorn.conf.py --bind 127.0.0.1:5000 --access-logfile - wsgi:app
+# Two sync workers are plenty on one machine (gunicorn.conf.py would start (2 × cores) + 1).
+WEB_CONCURRENCY=${WEB_CONCURRENCY:-2} "$VENV/bin/gunicorn" --config gunicorn.conf.py --bind 127.0.0.1:5000 \
+  --access-logfile - wsgi:app
