@@ -4,6 +4,7 @@ import sqlalchemy as sa
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from wtforms.fields.choices import SelectChoice
 
 from app.admin import bp
 from app.admin.forms import OrganisationForm, UserForm
@@ -29,7 +30,8 @@ def organisation_form(org_id: int | None):
     if org_id and org is None:
         abort(404)
     form = OrganisationForm(obj=org)
-    form.parent_id.choices = [(0, "—")] + [(o.id, o.name) for o in Organisation.query_active() if o is not org]
+    form.parent_id.choices = [SelectChoice(0, "—")] + [
+        SelectChoice(o.id, o.name) for o in Organisation.query_active() if o is not org]
     if request.method == "GET" and org is not None:
         form.kind.data = org.kind.value
         form.parent_id.data = org.parent_id or 0
@@ -62,7 +64,7 @@ def user_form(user_id: int | None):
     if user_id and user is None:
         abort(404)
     form = UserForm(obj=user)
-    form.organisation_id.choices = [(o.id, f"{o.code} — {o.name}") for o in Organisation.query_active()]
+    form.organisation_id.choices = [SelectChoice(o.id, f"{o.code} — {o.name}") for o in Organisation.query_active()]
     if request.method == "GET" and user is not None:
         form.role.data = user.role.value
         form.is_active.data = user.is_active_account

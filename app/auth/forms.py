@@ -1,6 +1,7 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import PasswordField, SelectField, StringField, SubmitField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, EqualTo, Length
 
 
@@ -20,9 +21,10 @@ class PasswordForm(FlaskForm):
 
 
 class PreferencesForm(FlaskForm):
-    locale = SelectField(_l("Ngôn ngữ"), choices=[("vi", "Tiếng Việt"), ("en", "English")])
+    locale = SelectField(_l("Ngôn ngữ"), choices=[SelectChoice("vi", "Tiếng Việt"), SelectChoice("en", "English")])
     notification_mode = SelectField(
-        _l("Nhận nhắc việc"), choices=[("item", _l("Từng việc một")), ("daily", _l("Một thư tổng hợp mỗi ngày"))]
+        _l("Nhận nhắc việc"), choices=[SelectChoice("item", _l("Từng việc một")),
+                                         SelectChoice("daily", _l("Một thư tổng hợp mỗi ngày"))]
     )
     submit = SubmitField(_l("Lưu"))
 

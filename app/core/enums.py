@@ -26,8 +26,11 @@ class LabelledEnum(enum.StrEnum):
         return str(self._label)
 
     @classmethod
-    def choices(cls) -> list[tuple[str, str]]:
-        return [(m.value, m.label) for m in cls]
+    def choices(cls) -> list:
+        """The members as <select> options (WTForms SelectChoice: tuples are deprecated in 3.3)."""
+        from wtforms.fields.choices import SelectChoice
+
+        return [SelectChoice(m.value, m.label) for m in cls]
 
     @classmethod
     def coerce(cls, value):

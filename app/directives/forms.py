@@ -16,6 +16,7 @@ from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, MultipleFileField
 from werkzeug.datastructures import MultiDict
 from wtforms import DateField, HiddenField, SelectField, StringField, SubmitField, TextAreaField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, Optional
 
 from app.core.enums import DirectiveStatus, MeetingKind
@@ -62,9 +63,9 @@ class MeetingForm(FlaskForm):
                             notes=self.notes.data or "")
 
 
-DOC_TYPE_CHOICES = [(code, f"{name} ({code})") for code, name in DOC_TYPES.items()]
-EDITABLE_STATUSES = [(DirectiveStatus.ISSUED.value, DirectiveStatus.ISSUED.label),
-                     (DirectiveStatus.DRAFT.value, DirectiveStatus.DRAFT.label)]
+DOC_TYPE_CHOICES = [SelectChoice(code, f"{name} ({code})") for code, name in DOC_TYPES.items()]
+EDITABLE_STATUSES = [SelectChoice(DirectiveStatus.ISSUED.value, DirectiveStatus.ISSUED.label),
+                     SelectChoice(DirectiveStatus.DRAFT.value, DirectiveStatus.DRAFT.label)]
 
 
 class DirectiveForm(FlaskForm):

@@ -12,6 +12,7 @@ from flask import flash, jsonify, redirect, render_template, request, send_file,
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.orm.exc import StaleDataError
+from wtforms.fields.choices import SelectChoice
 
 from app.core.clock import today_local
 from app.core.enums import (
@@ -98,8 +99,9 @@ def index():
 
 
 def _directive_form(form: DirectiveForm) -> DirectiveForm:
-    form.meeting_id.choices = [(0, _("— Không gắn buổi làm việc —"))] + [
-        (m.id, f"{m.period_label} · {m.held_on.strftime('%d/%m/%Y')} · {m.chair}") for m in services.meeting_choices()]
+    form.meeting_id.choices = [SelectChoice(0, _("— Không gắn buổi làm việc —"))] + [
+        SelectChoice(m.id, f"{m.period_label} · {m.held_on.strftime('%d/%m/%Y')} · {m.chair}")
+        for m in services.meeting_choices()]
     return form
 
 
@@ -506,7 +508,7 @@ def meetings():
 
 
 def _meeting_form(form: MeetingForm) -> MeetingForm:
-    form.organiser_id.choices = [(0, "—")] + [(o.id, o.name) for o in Organisation.query_active()]
+    form.organiser_id.choices = [SelectChoice(0, "—")] + [SelectChoice(o.id, o.name) for o in Organisation.query_active()]
     return form
 
 

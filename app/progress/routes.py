@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import current_app, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from wtforms.fields.choices import SelectChoice
 
 from app.core.clock import today_local
 from app.core.enums import OVERSIGHT_ROLES, TaskStatus
@@ -47,7 +48,7 @@ def _task_url(task_id: int) -> str:
 
 def _inbox_organisation(form: InboxFilterForm) -> Organisation:
     allowed = services.inbox_organisations(current_user)
-    form.agency.choices = [(str(o.id), o.name) for o in allowed]
+    form.agency.choices = [SelectChoice(str(o.id), o.name) for o in allowed]
     wanted = request.args.get("agency", "")
     chosen = next((o for o in allowed if str(o.id) == wanted), None)
     if chosen is None:
@@ -65,7 +66,7 @@ INBOX_FILTER_ARGS = ("q", "role", "status", "agency", "directive", "completed")
 @requires("progress.inbox")
 def inbox():
     form = InboxFilterForm(request.args)
-    form.status.choices = [("", _("Chưa hoàn thành (mặc định)"))] + TaskStatus.choices()
+    form.status.choices = [SelectChoice("", _("Chưa hoàn thành (mặc định)"))] + TaskStatus.choices()
     organisation = _inbox_organisation(form)
     status = request.args.get("status") or None
     directive = request.args.get("directive", "")
@@ -113,10 +114,10 @@ def _inbox_words() -> dict:
 
 def _report_form(task, role: services.ReportingRole) -> ProgressReportForm:
     form = ProgressReportForm()
-    form.status.choices = [(s.value, s.label) for s in services.statuses_for(current_user, task)]
+    form.status.choices = [SelectChoice(s.value, s.label) for s in services.statuses_for(current_user, task)]
     items = [i for i in task.items if i.id in role.item_ids]
-    whole = [] if role.must_name_item else [(0, _("Cả nhiệm vụ"))]
-    form.content_item_id.choices = whole + [(i.id, f"{i.ordinal}. {i.text[:120]}") for i in items]
+    whole = [] if role.must_name_item else [SelectChoice(0, _("Cả nhiệm vụ"))]
+    form.content_item_id.choices = whole + [SelectChoice(i.id, f"{i.ordinal}. {i.text[:120]}") for i in items]
     max_bytes = current_app.config["MAX_UPLOAD_BYTES"]
     form.evidence.description = _("Nhận %(kinds)s; mỗi tệp tối đa %(max)s, tối đa %(n)d tệp.",
                                   kinds=describe_kinds(EVIDENCE_KINDS), max=human_size(max_bytes),

@@ -3,6 +3,7 @@ from __future__ import annotations
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from wtforms.fields.choices import SelectChoice
 
 from app.core.clock import today_local
 from app.core.enums import TaskStatus
@@ -72,7 +73,7 @@ def detail(task_id: int):
 def edit(task_id: int):
     task = get_task_for(current_user, task_id)
     form = TaskEditForm(obj=task)
-    form.lead_org_id.choices = [(o.id, o.name) for o in Organisation.query_active()]
+    form.lead_org_id.choices = [SelectChoice(o.id, o.name) for o in Organisation.query_active()]
     if request.method == "GET":
         form.version.data = str(task.version_id)
         form.kind.data = task.kind.value
