@@ -112,8 +112,15 @@ def _int(data: dict, name: str, low: int, high: int, label: str) -> int:
 
 
 def _int_list(data: dict, name: str, low: int, high: int, label: str, *, max_items: int = 10) -> tuple[int, ...]:
-    raw = data[name]
-    items = raw.replace(";", ",").split(",") if isinstance(raw, str) else list(raw)
+    raw = data.get(name)
+    if raw is None:  # a field left out of the form: no values, as when it is left empty
+        raw = ""
+    if isinstance(raw, str):
+        items = raw.replace(";", ",").split(",")
+    elif isinstance(raw, list | tuple):
+        items = list(raw)
+    else:
+        items = [raw]
     values: list[int] = []
     for item in items:
         text = str(item).strip()

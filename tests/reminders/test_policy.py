@@ -74,3 +74,12 @@ def test_a_corrupt_stored_setting_falls_back_to_the_defaults():
 
 def test_partial_settings_keep_the_other_defaults():
     assert policy_from_dict({"overdue_every_working_days": 5}) == ReminderPolicy(overdue_every_working_days=5)
+
+
+def test_a_list_field_left_out_of_the_form_means_no_values_not_a_server_error():
+    """Found by fuzzing the settings form: a missing "days before due" field came in as None."""
+    assert policy_from_dict({"before_due_working_days": None}).before_due_working_days == ()
+    assert policy_from_dict({"before_due_working_days": 5}).before_due_working_days == (5,)
+    assert policy_from_dict({"before_due_working_days": [1, "3"]}).before_due_working_days == (3, 1)
+    with pytest.raises(ValidationFailed):
+        policy_from_dict({"before_due_working_days": {"x": 1}})
