@@ -101,12 +101,15 @@ def task_visibility_clause(user) -> sa.ColumnElement[bool]:
     if user.role in OVERSIGHT_ROLES:
         return sa.true()
     org_id = user.organisation_id
-    # Correlate on Task only: a caller whose query also joins ContentItem (or the coordinator table)
-    # must not have it pulled out of the subquery, or the EXISTS loses its FROM and the query fails.
-    as_coordinator = sa.exists().where(task_coordinator.c.task_id == Task.id,
-                                       task_coordinator.c.organisation_id == org_id).correlate(Task)
-    as_item_lead = sa.exists().where(ContentItem.task_id == Task.id, ContentItem.lead_org_id == org_id).correlate(Task)
-    return sa.or_(Task.lead_org_id == org_id, as_coordinator, as_item_lead)
+    # The ids of the agency's tasks, from three indexed lookups (lead, coordinator, content-item lead):
+    # an OR of correlated EXISTS would test every task of the district (100 ms at 100,000 tasks).
+    # Uncorrelated, so a caller's query may also join ContentItem or the coordinator table.
+    theirs = sa.union(
+        sa.select(Task.id).where(Task.lead_org_id == org_id),
+        sa.select(task_coordinator.c.task_id).where(task_coordinator.c.organisation_id == org_id),
+        sa.select(ContentItem.task_id).where(ContentItem.lead_org_id == org_id),
+    )
+    return Task.id.in_(theirs)
 
 
 def agency_role_in_task(user, task: Task) -> str | None:

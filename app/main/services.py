@@ -7,6 +7,7 @@ from datetime import date, timedelta
 
 import sqlalchemy as sa
 from flask import current_app
+from sqlalchemy.orm import joinedload
 
 from app.core.clock import now_utc
 from app.core.enums import OPEN_STATUSES, ReviewState, TaskKind, TaskStatus
@@ -85,6 +86,7 @@ def overdue_tasks(user, today: date, limit: int = 10) -> list[Task]:
     stmt = (
         sa.select(Task)
         .where(task_visibility_clause(user), overdue_clause(today))
+        .options(joinedload(Task.directive))  # the list shows each task's directive number
         .order_by(Task.due_date, Task.id)
         .limit(limit)
     )
@@ -95,6 +97,7 @@ def upcoming_tasks(user, today: date, limit: int = 10) -> list[Task]:
     stmt = (
         sa.select(Task)
         .where(task_visibility_clause(user), Task.status.in_(list(OPEN_STATUSES)), Task.due_date >= today)
+        .options(joinedload(Task.directive))
         .order_by(Task.due_date, Task.id)
         .limit(limit)
     )
@@ -119,6 +122,7 @@ def pending_completion_reviews(limit: int = 10) -> list[ProgressReport]:
     stmt = (
         sa.select(ProgressReport)
         .where(ProgressReport.review_state == ReviewState.PENDING)
+        .options(joinedload(ProgressReport.task), joinedload(ProgressReport.organisation))
         .order_by(ProgressReport.created_at)
         .limit(limit)
     )
@@ -129,6 +133,7 @@ def pending_extension_requests(limit: int = 10) -> list[ExtensionRequest]:
     stmt = (
         sa.select(ExtensionRequest)
         .where(ExtensionRequest.state == "pending")
+        .options(joinedload(ExtensionRequest.task))
         .order_by(ExtensionRequest.created_at)
         .limit(limit)
     )

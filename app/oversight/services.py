@@ -1182,7 +1182,12 @@ def _scorecard_counts(periods: Sequence[Period], cutoff: date,
                sa.or_(Directive.issued_on.is_(None), Directive.issued_on <= cutoff))
     )
     if organisation_ids is not None:
-        units = units.where(org.in_(list(organisation_ids)))
+        ids = list(organisation_ids)
+        # Only the named agencies' tasks (as lead or content-item lead), found by index, instead of
+        # judging every task of the district (an agency's home page shows its own scorecard).
+        theirs = sa.union(sa.select(Task.id).where(Task.lead_org_id.in_(ids)),
+                          sa.select(ContentItem.task_id).where(ContentItem.lead_org_id.in_(ids)))
+        units = units.where(Task.id.in_(theirs), org.in_(ids))
     u = units.subquery("u")
     stmt = (
         sa.select(
