@@ -131,6 +131,19 @@ def test_stale_edit_is_refused_as_a_conflict(demo, client, make_client):
     assert db.session.get(Task, task.id).title == "Bản sửa thứ nhất"
 
 
+def test_a_missing_or_forged_version_is_refused_and_nothing_saved(demo, client):
+    """Found by fuzzing: a version field that is not a number ("0.008", "²") made a server error."""
+    office = next(u for u in catalog.DEMO_USERS if u["role"] == "office")
+    task = _btg_task()
+    client.login(office["email"], catalog.DEMO_PASSWORD)
+    for version in ("0.008", "1047-09-29", "²", "", "9" * 40):
+        response = client.post_form(f"/tasks/{task.id}/edit", _edit_payload(task, title="Đổi", version=version))
+        assert response.status_code == 422, version
+        assert "phiên bản" in response.get_data(as_text=True)
+    db.session.expire_all()
+    assert db.session.get(Task, task.id).title != "Đổi"
+
+
 def test_users_create_and_token_commands(demo, runner):
     result = runner.invoke(args=["users", "create", "moi@phunghiep.example", "--name", "Cán bộ Mới", "--role",
                                  "agency_officer", "--org", "HND", "--password-stdin"], input="mot-mat-khau-dai-du\n")

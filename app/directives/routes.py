@@ -175,7 +175,7 @@ def edit(directive_id: int):
 
 def _int_or_none(value) -> int | None:
     value = str(value or "").strip()
-    return int(value) if value.isdigit() else None
+    return int(value) if value.isascii() and value.isdigit() and len(value) <= 12 else None
 
 
 @bp.route("/<int:directive_id>/delete", methods=["POST"])

@@ -24,7 +24,7 @@ from app.progress.forms import (
     ProgressReportForm,
     ReturnCompletionForm,
 )
-from app.tasks.services import get_task_for
+from app.tasks.services import form_version, get_task_for
 
 
 def _commit_or_discard(report=None) -> None:
@@ -146,13 +146,6 @@ def _report_data(form: ProgressReportForm) -> dict:
     }
 
 
-def _expected_version(form: ProgressReportForm) -> int | None:
-    raw = (form.version.data or "").strip()
-    if not raw.isdigit():
-        raise ValidationFailed(_("Biểu mẫu thiếu phiên bản nhiệm vụ. Vui lòng tải lại trang."))
-    return int(raw)
-
-
 @bp.route("/tasks/<int:task_id>/report", methods=["GET", "POST"])
 @requires("progress.report")
 def report(task_id: int):
@@ -167,7 +160,7 @@ def report(task_id: int):
         try:
             created = services.submit_progress_report(
                 current_user, task, _report_data(form), request.files.getlist(form.evidence.name),
-                expected_version=_expected_version(form),
+                expected_version=form_version(form.version.data),
             )
             warnings = [row.discrepancy for row in services.report_indicator_rows(created) if row.discrepancy]
             _commit_or_discard(created)

@@ -16,6 +16,7 @@ from app.tasks.forms import TaskEditForm
 from app.tasks.services import (
     TaskFilters,
     agencies_for_filter,
+    form_version,
     get_task_for,
     latest_reports,
     list_tasks,
@@ -81,7 +82,7 @@ def edit(task_id: int):
         changes = {name: getattr(form, name).data for name in
                    ("title", "description", "lead_org_id", "due_phrase", "due_date", "kind", "is_confidential")}
         try:
-            update_task(current_user, task, changes, expected_version=int(form.version.data or 0))
+            update_task(current_user, task, changes, expected_version=form_version(form.version.data))
             db.session.commit()
         except (Conflict, ValidationFailed) as error:
             db.session.rollback()

@@ -69,6 +69,14 @@ def list_tasks(user, filters: TaskFilters, *, after_id: int | None = None, limit
     return rows[:limit], next_after
 
 
+def form_version(raw: str | None) -> int:
+    """The task version a form was opened at (its hidden field); a missing or forged one is refused."""
+    text = (raw or "").strip()
+    if not (text.isascii() and text.isdigit()) or len(text) > 12:
+        raise ValidationFailed(_("Biểu mẫu thiếu phiên bản nhiệm vụ. Vui lòng tải lại trang."))
+    return int(text)
+
+
 def check_version(task: Task, expected_version: int | None) -> None:
     """Refuse a save made from a stale form, naming who changed what since it was opened."""
     if expected_version is None or int(expected_version) == task.version_id:
