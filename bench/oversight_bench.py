@@ -39,6 +39,8 @@ from pathlib import Path
 
 from common import ROOT, quick, report
 
+from tests.plugins.net import free_port
+
 PASSWORD = "bench-Matkhau-2024"
 CHIEF = "chief@bench.example"
 AGENCY = "agency01@bench.example"
@@ -46,12 +48,6 @@ REDMINE = ("For comparison (issue 6): Redmine 5 on this kind of machine with the
            "overdue list in about 180–230 ms and serves about 8–10 requests/s at 8 clients.")
 PAGES = {"overdue": ("overdue review", CHIEF, "/oversight/overdue"), "inbox": ("agency inbox", AGENCY, "/progress/inbox")}
 CSRF_RE = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"|name="csrf_token" value="([^"]+)"')
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def flask(env: dict, *args: str) -> str:

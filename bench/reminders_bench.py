@@ -24,7 +24,6 @@ from __future__ import annotations
 import argparse
 import gc
 import multiprocessing
-import socket
 import statistics
 import sys
 import tempfile
@@ -40,6 +39,8 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 from common import quick  # noqa: E402
 from common import report as result_line  # noqa: E402
+
+from tests.plugins.net import free_port  # noqa: E402  (after common puts the project on sys.path)
 
 DAY = date(2024, 6, 19)
 
@@ -59,12 +60,6 @@ def _smtp_server(port: int, ready, counter) -> None:
     ready.set()
     while True:
         time.sleep(3600)
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def _make_app(url: str, **config):
@@ -238,7 +233,7 @@ def main() -> None:
     parser.add_argument("--no-postgres", action="store_true")
     args = parser.parse_args()
 
-    port = _free_port()
+    port = free_port()
     ready, counter = multiprocessing.Event(), multiprocessing.Value("i", 0)
     smtp = multiprocessing.Process(target=_smtp_server, args=(port, ready, counter), daemon=True)
     smtp.start()

@@ -100,16 +100,20 @@ def task_visibility_clause(user) -> sa.ColumnElement[bool]:
     """SQL condition for the tasks ``user`` may see: all for oversight roles, else their agency's."""
     if user.role in OVERSIGHT_ROLES:
         return sa.true()
-    org_id = user.organisation_id
-    # The ids of the agency's tasks, from three indexed lookups (lead, coordinator, content-item lead):
-    # an OR of correlated EXISTS would test every task of the district (100 ms at 100,000 tasks).
-    # Uncorrelated, so a caller's query may also join ContentItem or the coordinator table.
-    theirs = sa.union(
+    return Task.id.in_(agency_task_ids(user.organisation_id))
+
+
+def agency_task_ids(org_id: int) -> sa.CompoundSelect:
+    """The ids of the tasks an agency takes part in (as lead, coordinator or content-item lead).
+
+    Three indexed lookups united: an OR of correlated EXISTS would test every task of the district
+    (100 ms at 100,000 tasks).  Uncorrelated, so a caller's query may also join ContentItem or the
+    coordinator table."""
+    return sa.union(
         sa.select(Task.id).where(Task.lead_org_id == org_id),
         sa.select(task_coordinator.c.task_id).where(task_coordinator.c.organisation_id == org_id),
         sa.select(ContentItem.task_id).where(ContentItem.lead_org_id == org_id),
     )
-    return Task.id.in_(theirs)
 
 
 def agency_role_in_task(user, task: Task) -> str | None:

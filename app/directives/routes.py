@@ -42,6 +42,7 @@ from app.directives.forms import (
 from app.directives.refs import DOC_TYPES
 from app.extensions import db
 from app.models import Attachment, ContentItem, Directive, Meeting, Organisation, Task
+from app.tasks.services import form_version
 
 
 def _int_arg(name: str) -> int | None:
@@ -77,6 +78,11 @@ def _editor_context() -> dict:
 # =============================================================================================
 # Directives
 # =============================================================================================
+
+
+def _form_version(form) -> int | None:
+    """The version the form was opened at, or None (no check) when it is missing or forged."""
+    return form_version(form.version.data, required=False)
 
 
 @bp.route("/")
@@ -162,7 +168,7 @@ def edit(directive_id: int):
     if form.validate_on_submit():
         try:
             services.update_directive(current_user, directive, form.to_input(),
-                                      expected_version=_int_or_none(form.version.data))
+                                      expected_version=_form_version(form))
             db.session.commit()
         except DomainError as error:
             _refused(error)
@@ -171,11 +177,6 @@ def edit(directive_id: int):
         return redirect(url_for("directives.detail", directive_id=directive.id))
     status = 422 if request.method == "POST" else 200
     return render_template("directives/form.html", form=form, directive=directive), status
-
-
-def _int_or_none(value) -> int | None:
-    value = str(value or "").strip()
-    return int(value) if value.isascii() and value.isdigit() and len(value) <= 12 else None
 
 
 @bp.route("/<int:directive_id>/delete", methods=["POST"])
@@ -350,7 +351,7 @@ def edit_task(directive_id: int, task_id: int):
         if not errors:
             try:
                 services.update_task_breakdown(current_user, task, data,
-                                               expected_version=_int_or_none(form.version.data))
+                                               expected_version=_form_version(form))
                 db.session.commit()
             except StaleDataError:
                 db.session.rollback()
@@ -549,7 +550,7 @@ def edit_meeting(meeting_id: int):
     if form.validate_on_submit():
         try:
             services.update_meeting(current_user, found, form.to_input(),
-                                    expected_version=_int_or_none(form.version.data))
+                                    expected_version=_form_version(form))
             db.session.commit()
         except DomainError as error:
             _refused(error)

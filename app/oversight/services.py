@@ -77,6 +77,7 @@ from app.models import (
     User,
     task_coordinator,
 )
+from app.tasks.services import get_task_record_for
 
 PAGE_SIZE = 50
 #: Rows an export or a print view may hold (a bigger list is cut, and says so).
@@ -1008,10 +1009,7 @@ def answer_explanation(actor: User, request: ExplanationRequest, answer: str) ->
 
 
 def get_explanation_for(user: User, request_id: int) -> ExplanationRequest:
-    request = db.session.get(ExplanationRequest, request_id)
-    if request is None or not can_view_task(user, request.task):
-        raise NotFound(_("Không tìm thấy yêu cầu giải trình."))
-    return request
+    return get_task_record_for(user, ExplanationRequest, request_id, _("Không tìm thấy yêu cầu giải trình."))
 
 
 @dataclass(frozen=True)

@@ -193,8 +193,7 @@ def report(task_id: int):
 @bp.route("/reviews")
 @requires("completion.review")
 def reviews():
-    return render_template("progress/reviews.html", reports=services.pending_reviews(),
-                           confirm_form=ConfirmCompletionForm(), return_form=ReturnCompletionForm())
+    return render_template("progress/reviews.html", reports=services.pending_reviews())
 
 
 @bp.route("/reports/<int:report_id>/confirm", methods=["POST"])

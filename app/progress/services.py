@@ -30,7 +30,7 @@ from decimal import Decimal, InvalidOperation
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
-from sqlalchemy.orm import joinedload, lazyload
+from sqlalchemy.orm import joinedload, lazyload, selectinload
 
 from app.core import audit
 from app.core.clock import now_utc, today_local
@@ -48,6 +48,7 @@ from app.core.numbers import NumberFormatError, decimal_vn, parse_decimal, parse
 from app.core.permissions import (
     PERMISSIONS,
     agency_role_in_task,
+    agency_task_ids,
     can_report_on_task,
     can_request_extension,
     can_view_task,
@@ -70,10 +71,9 @@ from app.models import (
     ProgressReport,
     Task,
     User,
-    task_coordinator,
 )
 from app.progress import indicators as arithmetic
-from app.tasks.services import check_version
+from app.tasks.services import check_version, get_task_record_for
 
 #: Roles that may enter a lead report on an agency's behalf (and so may report "Hoàn thành").
 OFFICE_ROLES = frozenset({Role.ADMIN, Role.OFFICE, Role.OFFICE_CHIEF})
@@ -810,16 +810,17 @@ def return_completion(actor: User, report: ProgressReport, reason: str) -> Progr
 
 def get_report_for(actor: User, report_id: int) -> ProgressReport:
     """A report whose task the actor may see (404 otherwise, not disclosing other agencies' work)."""
-    report = db.session.get(ProgressReport, report_id)
-    if report is None or not can_view_task(actor, report.task):
-        raise NotFound(_("Không tìm thấy báo cáo."))
-    return report
+    return get_task_record_for(actor, ProgressReport, report_id, _("Không tìm thấy báo cáo."))
 
 
 def pending_reviews(limit: int = 200) -> list[ProgressReport]:
     """Completion proposals waiting for the office, oldest first."""
     return list(db.session.scalars(
         sa.select(ProgressReport).where(ProgressReport.review_state == ReviewState.PENDING)
+        # The list shows each report's task (with its directive), agency, author, item and files.
+        .options(joinedload(ProgressReport.task).joinedload(Task.directive), joinedload(ProgressReport.organisation),
+                 joinedload(ProgressReport.author), joinedload(ProgressReport.content_item),
+                 selectinload(ProgressReport.attachments))
         .order_by(ProgressReport.created_at, ProgressReport.id).limit(limit)))
 
 
@@ -912,10 +913,7 @@ def decide_extension(actor: User, request: ExtensionRequest, approve: bool, note
 
 
 def get_extension_for(actor: User, request_id: int) -> ExtensionRequest:
-    request = db.session.get(ExtensionRequest, request_id)
-    if request is None or not can_view_task(actor, request.task):
-        raise NotFound(_("Không tìm thấy đề nghị gia hạn."))
-    return request
+    return get_task_record_for(actor, ExtensionRequest, request_id, _("Không tìm thấy đề nghị gia hạn."))
 
 
 def pending_extension_for(task: Task) -> ExtensionRequest | None:
@@ -930,12 +928,16 @@ def task_extensions(task: Task) -> list[ExtensionRequest]:
 
 
 def pending_extensions(limit: int = 200) -> list[ExtensionRequest]:
+    # The list shows each request's task (directive, lead agency) and who asked: loaded with the rows.
     return list(db.session.scalars(sa.select(ExtensionRequest).where(ExtensionRequest.state == ExtensionState.PENDING)
+                                   .options(joinedload(ExtensionRequest.task).joinedload(Task.directive),
+                                            joinedload(ExtensionRequest.requested_by))
                                    .order_by(ExtensionRequest.created_at, ExtensionRequest.id).limit(limit)))
 
 
 def recent_extension_decisions(limit: int = 30) -> list[ExtensionRequest]:
     return list(db.session.scalars(sa.select(ExtensionRequest).where(ExtensionRequest.state != ExtensionState.PENDING)
+                                   .options(joinedload(ExtensionRequest.task), joinedload(ExtensionRequest.decided_by))
                                    .order_by(ExtensionRequest.decided_at.desc(), ExtensionRequest.id.desc())
                                    .limit(limit)))
 
@@ -1014,16 +1016,6 @@ class Inbox:
     today: date
     groups: dict[str, InboxGroup]
     only: str | None = None
-
-    def __getattr__(self, name: str):
-        # inbox.overdue, inbox.later, …: the entries of that group.
-        if name in INBOX_GROUPS:
-            return self.groups[name].entries
-        raise AttributeError(name)
-
-    @property
-    def total(self) -> int:
-        return sum(g.total for g in self.groups.values())
 
     @property
     def week_end(self) -> date:
@@ -1105,11 +1097,6 @@ def _ranked_inbox(org_id: int, filters: InboxFilters, today: date):
     """The agency's tasks under the filters with their group, role, sort key, rank in the group and
     the group's size (window functions: one pass, whatever the number of groups)."""
     led_items = sa.select(ContentItem.task_id).where(ContentItem.lead_org_id == org_id)
-    theirs = sa.union(
-        sa.select(Task.id).where(Task.lead_org_id == org_id),
-        sa.select(task_coordinator.c.task_id).where(task_coordinator.c.organisation_id == org_id),
-        led_items,
-    )
     role = sa.case((Task.lead_org_id == org_id, "lead"), (Task.id.in_(led_items), "item_lead"),
                    else_="coordinator")
     group = sa.case(
@@ -1121,7 +1108,7 @@ def _ranked_inbox(org_id: int, filters: InboxFilters, today: date):
     )
     sort_due = sa.func.coalesce(Task.due_date, sa.literal(_NO_DUE, sa.Date))
     stmt = sa.select(Task.id.label("task_id"), group.label("grp"), role.label("role"), sort_due.label("sort_due"))
-    stmt = stmt.where(Task.id.in_(theirs))
+    stmt = stmt.where(Task.id.in_(agency_task_ids(org_id)))
     if filters.status is not None:
         stmt = stmt.where(Task.status == filters.status)
     elif not filters.include_completed:

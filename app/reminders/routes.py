@@ -123,22 +123,28 @@ def _year_arg() -> int:
 def workdays_index():
     year = _year_arg()
     form = OverrideForm()
-    if form.validate_on_submit():
-        day = parse_day(form.day.data)
-        try:
-            if day is None:
-                raise ValidationFailed(_("Ngày không hợp lệ; nhập theo dạng dd/mm/yyyy."), field="day")
-            workdays.save_override(current_user, day=day, is_working_day=form.is_working_day.data == "1", note=form.note.data)
-            db.session.commit()
-        except DomainError as error:
-            db.session.rollback()
-            _field_error(form, error, "day")
-        else:
-            flash(_("Đã lưu ngày điều chỉnh %(day)s.", day=day.strftime("%d/%m/%Y")), "success")
-            return redirect(url_for("reminders.workdays_index", year=day.year))
+    if form.validate_on_submit() and (saved := _save_override(form)):
+        return saved
     calendar = workdays.WorkingCalendar([year], workdays.override_map())
     return render_template("reminders/workdays.html", form=form, year=year, overrides=workdays.list_overrides(year),
                            days_off=calendar.days_off(year), delete_form=EmptyForm())
+
+
+def _save_override(form: OverrideForm, override_id: int | None = None):
+    """Save a new or edited override; the redirect to its year, or None with the error on the form."""
+    day = parse_day(form.day.data)
+    try:
+        if day is None:
+            raise ValidationFailed(_("Ngày không hợp lệ; nhập theo dạng dd/mm/yyyy."), field="day")
+        workdays.save_override(current_user, day=day, is_working_day=form.is_working_day.data == "1",
+                               note=form.note.data, override_id=override_id)
+        db.session.commit()
+    except DomainError as error:
+        db.session.rollback()
+        _field_error(form, error, "day")
+        return None
+    flash(_("Đã lưu ngày điều chỉnh %(day)s.", day=day.strftime("%d/%m/%Y")), "success")
+    return redirect(url_for("reminders.workdays_index", year=day.year))
 
 
 @bp.route("/workdays/<int:override_id>", methods=["GET", "POST"])
@@ -152,20 +158,8 @@ def workday_edit(override_id: int):
         form.day.data = override.day.strftime("%d/%m/%Y")
         form.is_working_day.data = "1" if override.is_working_day else "0"
         form.note.data = override.note
-    elif form.validate_on_submit():
-        day = parse_day(form.day.data)
-        try:
-            if day is None:
-                raise ValidationFailed(_("Ngày không hợp lệ; nhập theo dạng dd/mm/yyyy."), field="day")
-            workdays.save_override(current_user, day=day, is_working_day=form.is_working_day.data == "1",
-                                   note=form.note.data, override_id=override_id)
-            db.session.commit()
-        except DomainError as error:
-            db.session.rollback()
-            _field_error(form, error, "day")
-        else:
-            flash(_("Đã lưu ngày điều chỉnh %(day)s.", day=day.strftime("%d/%m/%Y")), "success")
-            return redirect(url_for("reminders.workdays_index", year=day.year))
+    elif form.validate_on_submit() and (saved := _save_override(form, override_id)):
+        return saved
     return render_template("reminders/workday_form.html", form=form, override=override)
 
 

@@ -57,6 +57,7 @@ from app.core.clock import LOCAL_TZ, now_utc
 from app.core.db import UTCDateTime
 from app.core.enums import OPEN_STATUSES, MeetingKind, ReminderKind, ReminderState, Role, TaskKind, TaskStatus
 from app.core.errors import Conflict, NotFound
+from app.core.permissions import agency_task_ids
 from app.extensions import db
 from app.models import (
     ContentItem,
@@ -1012,13 +1013,11 @@ class _Composer:
         return lines
 
     def _agency_digest(self, org_id: int) -> dict:
-        as_coordinator = sa.exists().where(task_coordinator.c.task_id == Task.id, task_coordinator.c.organisation_id == org_id)
-        as_item_lead = sa.exists().where(ContentItem.task_id == Task.id, ContentItem.lead_org_id == org_id)
         rows = db.session.execute(
             sa.select(Task.id, Task.title, Task.description, Task.due_date, Task.status, Task.is_confidential, Task.kind,
                       Task.lead_org_id, Directive.number, Directive.doc_type, Directive.issuer_suffix)
             .join(Directive, Directive.id == Task.directive_id)
-            .where(Task.status.in_(OPEN), sa.or_(Task.lead_org_id == org_id, as_coordinator, as_item_lead))
+            .where(Task.status.in_(OPEN), Task.id.in_(agency_task_ids(org_id)))
             .order_by(Task.due_date.is_(None), Task.due_date, Task.id)
         ).all()
         soon_limit = self.calendar.add_working_days(self.today, max(self.policy.before_due_working_days or (7,)))

@@ -28,11 +28,7 @@ from app.reports.forms import (
     narrative_from,
 )
 from app.reports.xlsx import XLSX_MIMETYPE, annex_for, render_annex
-
-
-def _version_arg(form) -> int | None:
-    value = (form.version.data or "").strip()
-    return int(value) if value.isdigit() else None
+from app.tasks.services import form_version
 
 
 def _download(data: bytes, name: str, mimetype: str):
@@ -50,6 +46,11 @@ def _tallied_agencies() -> list[Organisation]:
 # --------------------------------------------------------------------------------------------
 # List and new draft
 # --------------------------------------------------------------------------------------------
+
+
+def _form_version(form) -> int | None:
+    """The version the form was opened at, or None (no check) when it is missing or forged."""
+    return form_version(form.version.data, required=False)
 
 
 @bp.route("/")
@@ -138,7 +139,7 @@ def save(report_id: int):
     try:
         svc.save_report(current_user, report, narrative=narrative_from(form, agencies), number=form.number.data,
                         issued_on=form.issued_on.data, signer_name=form.signer_name.data,
-                        signer_title=form.signer_title.data, expected_version=_version_arg(form))
+                        signer_title=form.signer_title.data, expected_version=_form_version(form))
         db.session.commit()
     except DomainError as error:
         db.session.rollback()
@@ -158,7 +159,7 @@ def regenerate(report_id: int):
         flash(_("Ngày chốt số liệu không hợp lệ."), "danger")
         return redirect(url_for("reports.edit", report_id=report.id))
     try:
-        built = svc.regenerate_report(current_user, report, form.as_of.data, expected_version=_version_arg(form))
+        built = svc.regenerate_report(current_user, report, form.as_of.data, expected_version=_form_version(form))
         db.session.commit()
     except DomainError as error:
         db.session.rollback()
@@ -178,7 +179,7 @@ def freeze(report_id: int):
         flash(_("Biểu mẫu không hợp lệ."), "danger")
         return redirect(url_for("reports.edit", report_id=report.id))
     try:
-        version = svc.freeze_report(current_user, report, expected_version=_version_arg(form))
+        version = svc.freeze_report(current_user, report, expected_version=_form_version(form))
         db.session.commit()
     except DomainError as error:
         db.session.rollback()
@@ -320,7 +321,7 @@ def agency_input(period_code: str):
                 "proposals_text": form.proposals_text.data,
                 "declared_indicator_total": form.declared_indicator_total.data}
         try:
-            svc.save_agency_input(current_user, org, period, data, expected_version=_version_arg(form))
+            svc.save_agency_input(current_user, org, period, data, expected_version=_form_version(form))
             db.session.commit()
         except DomainError as error:
             db.session.rollback()

@@ -29,6 +29,15 @@ def get_task_for(user, task_id: int) -> Task:
     return task
 
 
+def get_task_record_for(user, model, record_id: int, not_found: str):
+    """A row that belongs to a task (a report, an extension or explanation request) if ``user`` may
+    see its task; 404 with ``not_found`` otherwise, as for the task itself."""
+    record = db.session.get(model, record_id)
+    if record is None or not can_view_task(user, record.task):
+        raise NotFound(not_found)
+    return record
+
+
 @dataclass(frozen=True)
 class TaskFilters:
     status: str | None = None
@@ -69,12 +78,17 @@ def list_tasks(user, filters: TaskFilters, *, after_id: int | None = None, limit
     return rows[:limit], next_after
 
 
-def form_version(raw: str | None) -> int:
-    """The task version a form was opened at (its hidden field); a missing or forged one is refused."""
+def form_version(raw: str | None, *, required: bool = True) -> int | None:
+    """The version a form was opened at (its hidden field), for the optimistic lock.
+
+    A missing or forged value (not plain ASCII digits) is refused, or with ``required=False`` read
+    as None: no version check, as the directive and report editors have always done."""
     text = (raw or "").strip()
-    if not (text.isascii() and text.isdigit()) or len(text) > 12:
+    if text.isascii() and text.isdigit() and len(text) <= 12:
+        return int(text)
+    if required:
         raise ValidationFailed(_("Biểu mẫu thiếu phiên bản nhiệm vụ. Vui lòng tải lại trang."))
-    return int(text)
+    return None
 
 
 def check_version(task: Task, expected_version: int | None) -> None:

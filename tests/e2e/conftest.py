@@ -23,7 +23,6 @@ import email
 import os
 import re
 import shutil
-import socket
 import threading
 import time
 from collections.abc import Callable
@@ -46,6 +45,7 @@ from app import create_app
 from app.demo.catalog import DEMO_PASSWORD
 from app.extensions import db
 from config import TestingConfig
+from tests.plugins.net import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "artifacts" / "e2e"
@@ -110,12 +110,6 @@ def browser_available() -> None:
     if os.environ.get("CI") == "true":
         pytest.fail(reason)
     pytest.skip(reason)
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 # =============================================================================================
@@ -183,7 +177,7 @@ def smtp_server(browser_available):
     from aiosmtpd.controller import Controller
 
     sink = MailSink()
-    port = _free_port()
+    port = free_port()
     controller = Controller(sink, hostname="127.0.0.1", port=port)
     controller.start()
     try:

@@ -16,6 +16,8 @@ import time
 from contextlib import contextmanager
 from pathlib import Path
 
+from tests.plugins.net import free_port
+
 
 def _pg_bin(name: str) -> str:
     candidates = sorted(glob.glob(f"/usr/lib/postgresql/*/bin/{name}"), reverse=True)
@@ -25,12 +27,6 @@ def _pg_bin(name: str) -> str:
     if found:
         return found
     raise RuntimeError(f"PostgreSQL binary {name!r} not found: install Debian's postgresql package (make test does)")
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def _as_server_user(cmd: list[str]) -> list[str]:
@@ -48,7 +44,7 @@ def running_postgres():
     if os.geteuid() == 0:
         shutil.chown(base, "postgres")
         shutil.chown(socket_dir, "postgres")
-    port = _free_port()
+    port = free_port()
     subprocess.run(
         _as_server_user([_pg_bin("initdb"), "-D", str(data_dir), "-U", "postgres", "-A", "trust", "-E", "UTF8",
                          "--locale=C.UTF-8", "--no-sync"]),

@@ -7,7 +7,6 @@ for one test and puts them back afterwards.
 from __future__ import annotations
 
 import asyncio
-import socket
 import threading
 import time
 from dataclasses import dataclass, field
@@ -21,6 +20,7 @@ from aiosmtpd.controller import Controller
 
 from app.core.clock import LOCAL_TZ
 from app.core.enums import OrganisationKind, Role
+from tests.plugins.net import free_port
 
 
 @dataclass
@@ -68,12 +68,6 @@ class RecordingHandler:
             self.messages.append(Received(envelope.mail_from, list(envelope.rcpt_tos), str(parsed["Subject"]), text, html,
                                           {k: str(v) for k, v in parsed.items()}))
         return "250 OK"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @dataclass

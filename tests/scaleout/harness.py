@@ -40,6 +40,8 @@ from email import message_from_bytes
 from pathlib import Path
 from urllib.parse import urlencode
 
+from tests.plugins.net import free_port
+
 ROOT = Path(__file__).resolve().parents[2]
 PASSWORD = "Mat-khau-tai-kiem-thu-2024"
 AGENCIES = 8
@@ -49,12 +51,6 @@ CSRF_RE = re.compile(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"')
 VERSION_RE = re.compile(r'name="version" (?:type="hidden" )?value="(\d+)"')
 #: Statuses a well-behaved client can get; anything else is an error.
 EXPECTED = {200, 201, 302, 303, 409}
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def wait_for_port(port: int, timeout: float = 60, process: subprocess.Popen | None = None) -> None:
