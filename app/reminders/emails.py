@@ -291,7 +291,17 @@ class ReminderMessage(Message):
     def envelope_sender(self) -> str:
         return _from_header(self.sender)[1]
 
+    def freeze(self) -> None:
+        """Date the message and write it out now (ahead of sending, see reminders.services._Precomposer)."""
+        if self.date is None:
+            self.date = time.time()
+        self._wire = self._serialise()
+
     def as_bytes(self) -> bytes:
+        wire = getattr(self, "_wire", None)
+        return wire if wire is not None else self._serialise()
+
+    def _serialise(self) -> bytes:
         boundary = f"=_reminder_{uuid.uuid4().hex}"
         headers = [
             ("From", _from_header(self.sender)[0]),
