@@ -17,7 +17,11 @@ class ReminderLog(Base):
     """One reminder, claimed before it is sent: the unique key makes a second send impossible."""
 
     __tablename__ = "reminder_log"
-    __table_args__ = (sa.Index("ix_reminder_log_state_next", "state", "next_attempt_at"),)
+    __table_args__ = (
+        sa.Index("ix_reminder_log_state_next", "state", "next_attempt_at"),
+        # The newest send is part of the list pages' fingerprint (app.core.page_cache): one index probe.
+        sa.Index("ix_reminder_log_sent_at", "sent_at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     #: "<kind>:<task id or 0>:<recipient>:<due date ISO>": unique, so claims are idempotent.

@@ -9,6 +9,7 @@ from urllib.parse import urlencode
 from flask import Response, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup, escape
 
 from app.core.clock import today_local
@@ -119,9 +120,7 @@ def _summary_html(snapshot, filters: services.OverdueFilters, summary, shown) ->
     template = current_app.jinja_env.get_template("oversight/_ageing_summary.html")
     html = Markup(template.render(summary=summary, agencies=shown, buckets=services.BUCKETS,  # noqa: S704
                                   bucket_label=services.bucket_label, link_base=link_base))
-    if len(snapshot.summaries) > 500:  # many filter combinations on one snapshot: start again
-        snapshot.summaries.clear()
-    snapshot.summaries[key] = html
+    _keep(snapshot, key, html)
     return html
 
 
@@ -147,7 +146,7 @@ def _filter_options(snapshot, filters: services.OverdueFilters, summary: service
         "directive": _options_html([("", _("Mọi văn bản")), *directives], filters.directive_id),
         "agency": _options_html([("", _("Mọi cơ quan")), *agencies], filters.agency_id),
     }
-    snapshot.summaries[key] = options
+    _keep(snapshot, key, options)
     return options
 
 
@@ -200,16 +199,43 @@ def overdue():
     filters, form = _overdue_filters()
     snapshot = services.overdue_snapshot(filters.as_of)
     summary = services.overdue_summary(filters, snapshot)
-    page = services.overdue_page(filters, cursor=request.args.get("after"), limit=REVIEW_PAGE_SIZE, snapshot=snapshot)
     form.as_of.data, form.sort.data = filters.as_of, filters.sort
     shown = [a for a in summary.agencies if not filters.agency_id or a.organisation_id == filters.agency_id]
     return render_template(
-        "oversight/overdue.html", form=form, filters=filters, summary=summary, page=page,
-        summary_html=_summary_html(snapshot, filters, summary, shown),
-        buckets=services.BUCKETS, bucket_label=services.bucket_label, args=_filter_args(filters),
-        options=_filter_options(snapshot, filters, summary),
-        next_url=request.full_path, can_remind=has_permission(current_user, "overdue.remind"), **_list_context(),
+        "oversight/overdue.html", form=form, filters=filters,
+        summary_html=_summary_html(snapshot, filters, summary, shown), rows_html=_rows_html(snapshot, filters),
+        args=_filter_args(filters), options=_filter_options(snapshot, filters, summary),
     )
+
+
+#: Stands for the user's CSRF token in the cached rows (it is per session; the rows are not).
+CSRF_MARK = "csrf-token-of-the-session"
+
+
+def _rows_html(snapshot, filters: services.OverdueFilters) -> Markup:
+    """One page of the review's rows.  They depend on the snapshot (whose fingerprint moves with any
+    report, reminder, explanation or extension), the query string and the language, so they are
+    rendered once per snapshot and kept with it; each user's CSRF token is put in on the way out."""
+    from flask_babel import get_locale
+
+    can_remind = has_permission(current_user, "overdue.remind")
+    key = ("rows_html", request.full_path, can_remind, str(get_locale()))
+    html = snapshot.summaries.get(key)
+    if html is None:
+        page = services.overdue_page(filters, cursor=request.args.get("after"), limit=REVIEW_PAGE_SIZE,
+                                     snapshot=snapshot)
+        template = current_app.jinja_env.get_template("oversight/_overdue_rows.html")
+        html = template.render(page=page, args=_filter_args(filters), next_url=request.full_path,
+                               can_remind=can_remind, csrf=CSRF_MARK, **_list_context())
+        _keep(snapshot, key, html)
+    # Jinja escaped everything it output; the token is URL-safe text.
+    return Markup(html.replace(CSRF_MARK, generate_csrf()))  # noqa: S704
+
+
+def _keep(snapshot, key: tuple, value) -> None:
+    if len(snapshot.summaries) > 500:  # many filter combinations on one snapshot: start again
+        snapshot.summaries.clear()
+    snapshot.summaries[key] = value
 
 
 @bp.route("/tasks/<int:task_id>/actions")

@@ -41,7 +41,7 @@ from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy.orm import aliased
 
-from app.core import audit
+from app.core import audit, page_cache
 from app.core.clock import now_utc, today_local
 from app.core.enums import (
     AGENCY_ROLES,
@@ -252,7 +252,7 @@ class OverdueSnapshot:
 
     Built with one query; everything the review shows (filters, the per-agency summary, keyset
     pages, the dashboard counts) is computed from it in memory.  For today it is kept per process and
-    reused while :func:`_fingerprint` is unchanged (see :func:`overdue_snapshot`).
+    reused while :func:`app.core.page_cache.data_fingerprint` is unchanged (see :func:`overdue_snapshot`).
     """
 
     as_of: date
@@ -318,54 +318,20 @@ def build_overdue_snapshot(as_of: date, fingerprint: tuple = ()) -> OverdueSnaps
     return OverdueSnapshot(as_of, units, organisations, directives, fingerprint, time.monotonic())
 
 
-def _fingerprint(as_of: date) -> tuple:
-    """A cheap summary of everything that changes the overdue set, read in one query (~1 ms).
-
-    Every write is audited in its own transaction (project rule), so the newest audit event about a
-    task moves on any status, due-date, agency or item change; the newest task and item catch rows written without
-    an audit (seeds, imports); the id sum of open tasks past due — read from the covering
-    index ``ix_task_status_due`` alone — catch status and due-date changes made behind the services'
-    back.  Creation times tell a wiped-and-refilled database from the old one.
-    """
-    return tuple(db.session.connection().execute(_fingerprint_stmt(), {"as_of": as_of}).one())
-
-
-@functools.cache
-def _fingerprint_stmt():
-    from app.models import AuditEvent
-
-    def newest(model, column, *where):
-        return sa.select(column).where(*where).order_by(model.id.desc()).limit(1).scalar_subquery()
-
-    open_past_due = sa.and_(Task.status.in_(list(OPEN_STATUSES)), Task.due_date < sa.bindparam("as_of", type_=sa.Date))
-    return sa.select(
-        # Only events about a task: a login elsewhere in the district must not throw the snapshot away.
-        newest(AuditEvent, AuditEvent.id, AuditEvent.task_id.is_not(None)),
-        newest(AuditEvent, AuditEvent.created_at, AuditEvent.task_id.is_not(None)),
-        newest(Task, Task.id), newest(Task, Task.created_at),
-        newest(ContentItem, ContentItem.id), newest(ContentItem, ContentItem.created_at),
-        sa.select(sa.func.sum(Task.id)).where(open_past_due).scalar_subquery(),
-    )
-
-
 _SNAPSHOTS: dict[tuple, OverdueSnapshot] = {}
 _SNAPSHOT_LOCK = threading.Lock()
 _BUILD_LOCK = threading.Lock()
-
-
-def _cache_enabled() -> bool:
-    return bool(current_app.config.get("OVERSIGHT_CACHE", not current_app.testing))
 
 
 def overdue_snapshot(as_of: date) -> OverdueSnapshot:
     """The overdue units on ``as_of``.  Today's are reused by this process while the fingerprint holds
     and for at most OVERSIGHT_CACHE_SECONDS (120 s by default), so a busy review page costs one
     small query instead of a scan; other days, and tests (unless OVERSIGHT_CACHE is set), build anew."""
-    if as_of != today_local() or not _cache_enabled():
+    if as_of != today_local() or not page_cache.cache_enabled():
         return build_overdue_snapshot(as_of)
     key = (current_app.config["SQLALCHEMY_DATABASE_URI"], as_of)
-    fingerprint = _fingerprint(as_of)
-    max_age = float(current_app.config.get("OVERSIGHT_CACHE_SECONDS", 120))
+    fingerprint = page_cache.data_fingerprint(as_of)
+    max_age = page_cache.max_age_seconds()
 
     def fresh(snapshot: OverdueSnapshot | None) -> bool:
         return (snapshot is not None and snapshot.fingerprint == fingerprint
@@ -390,6 +356,7 @@ def overdue_snapshot(as_of: date) -> OverdueSnapshot:
 def clear_overdue_cache() -> None:
     with _SNAPSHOT_LOCK:
         _SNAPSHOTS.clear()
+    page_cache.clear()
 
 
 def filter_units(snapshot: OverdueSnapshot, filters: OverdueFilters) -> list[Unit]:

@@ -7,6 +7,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
+from app.core import page_cache
 from app.core.clock import today_local
 from app.core.enums import OVERSIGHT_ROLES, TaskStatus
 from app.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
@@ -77,14 +78,31 @@ def inbox():
         directive_id=int(directive) if directive.isdigit() else None,
         include_completed=request.args.get("completed") in ("y", "1", "on"),
     )
-    box = services.agency_inbox(organisation, filters, today_local(),
-                                group=request.args.get("group"), after=request.args.get("after"),
-                                page_size=services.INBOX_PAGE_SIZE)
+    today = today_local()
+    group = request.args.get("group")
     # The filters carried into "see all" and "next page" links (only these: url_for takes _scheme …).
     kept = {k: v for k in INBOX_FILTER_ARGS if (v := request.args.get(k, "").strip()[:200])}
-    return render_template("progress/inbox.html", inbox=box, form=form, filters=filters, kept=kept,
-                           can_pick_agency=current_user.role in OVERSIGHT_ROLES,
-                           **per_language("progress.inbox", _inbox_words))
+    return render_template("progress/inbox.html", form=form, filters=filters, organisation=organisation,
+                           today=today, week_end=services.end_of_week(today), kept=kept,
+                           only=group if group in services.INBOX_GROUPS else None,
+                           groups_html=_inbox_groups_html(organisation, filters, today, group, kept),
+                           can_pick_agency=current_user.role in OVERSIGHT_ROLES)
+
+
+def _inbox_groups_html(organisation: Organisation, filters: services.InboxFilters, today, group: str | None,
+                       kept: dict[str, str]):
+    """The inbox's groups of tasks.  They depend on the agency, the filters, the page and the language,
+    not on who looks, so a process renders them once while the data holds (app.core.page_cache)."""
+    after = request.args.get("after")
+
+    def render() -> str:
+        box = services.agency_inbox(organisation, filters, today, group=group, after=after,
+                                    page_size=services.INBOX_PAGE_SIZE)
+        template = current_app.jinja_env.get_template("progress/_inbox_groups.html")
+        return template.render(inbox=box, filters=filters, kept=kept, **per_language("progress.inbox", _inbox_words))
+
+    key = (organisation.id, filters, group, after, tuple(kept.items()))
+    return page_cache.cached_fragment("progress.inbox", key, today, render)
 
 
 def _inbox_words() -> dict:

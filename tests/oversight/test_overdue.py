@@ -258,10 +258,14 @@ def test_cached_snapshot_is_rebuilt_after_any_change(cache_on, factories, travel
     db.session.commit()
     fourth = services.overdue_snapshot(D)
     assert fourth is not third and fourth.units[0].org_id == other.id
-    # An audited event about no task (a login) keeps the snapshot.
-    audit.record(None, "login", other, summary="đăng nhập")
+    # An audited event about no task, directive or agency (a login) keeps the snapshot.
+    audit.record(None, "login", factories.user(Role.OFFICE_CHIEF), summary="đăng nhập")
     db.session.commit()
     assert services.overdue_snapshot(D) is fourth
+    # An edited directive (its number shows on every row) is seen.
+    audit.record(None, "update", t2.directive, summary="sửa số")
+    db.session.commit()
+    assert services.overdue_snapshot(D) is not fourth
 
 
 def test_cached_snapshot_expires(cache_on, app, factories, travel):

@@ -1,0 +1,115 @@
+"""What the busiest list pages compute, reused by a process while the data under them is unchanged.
+
+The office chief's overdue review and an agency's inbox are opened again and again between two
+changes of the district's work.  Each request first reads :func:`data_fingerprint` (one small
+query, about 1 ms); while it is unchanged, and for at most ``OVERSIGHT_CACHE_SECONDS`` (120 s by
+default), the page reuses what it built: the overdue snapshot, rendered rows.  Any change a list can
+show moves the fingerprint, so nobody is shown stale work after saving it; the time limit bounds what
+a write made behind the services' back (a SQL console) can hide.  Entries live in this process
+only: nothing is shared between workers, nothing needs invalidating by hand.
+
+Tests build every page anew unless they set ``OVERSIGHT_CACHE``.
+"""
+
+from __future__ import annotations
+
+import functools
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
+from datetime import date
+
+import sqlalchemy as sa
+from flask import current_app, request
+from markupsafe import Markup
+
+from app.core.enums import OPEN_STATUSES
+from app.extensions import db
+
+#: Rendered fragments kept per process (a page of rows is 30–120 KB: a few MB at most).
+MAX_FRAGMENTS = 64
+
+
+def cache_enabled() -> bool:
+    return bool(current_app.config.get("OVERSIGHT_CACHE", not current_app.testing))
+
+
+def max_age_seconds() -> float:
+    return float(current_app.config.get("OVERSIGHT_CACHE_SECONDS", 120))
+
+
+def data_fingerprint(as_of: date) -> tuple:
+    """A cheap summary of everything the overdue review and the inbox show, read in one query.
+
+    Every change made through the services is audited in its transaction (project rule), so the
+    newest audit event about a task, a directive or an agency moves on any status, due-date, agency,
+    item, report, explanation or extension change; logins and account events do not count.  The
+    newest task and item catch rows written without an audit (seeds, imports); the id sum of open
+    tasks past due on ``as_of`` — read from the covering index ``ix_task_status_due`` alone — catches
+    status and due-date changes made behind the services' back; the newest send time of a reminder
+    moves when the scheduler sends (the review shows reminders sent).  Creation times tell a
+    wiped-and-refilled database from the old one.
+    """
+    return tuple(db.session.connection().execute(_fingerprint_stmt(), {"as_of": as_of}).one())
+
+
+@functools.cache
+def _fingerprint_stmt():
+    from app.models import AuditEvent, ContentItem, ReminderLog, Task
+
+    def newest(model, column, *where):
+        return sa.select(column).where(*where).order_by(model.id.desc()).limit(1).scalar_subquery()
+
+    about_work = sa.or_(AuditEvent.task_id.is_not(None), AuditEvent.entity_type.in_(("Directive", "Organisation")))
+    open_past_due = sa.and_(Task.status.in_(list(OPEN_STATUSES)), Task.due_date < sa.bindparam("as_of", type_=sa.Date))
+    return sa.select(
+        newest(AuditEvent, AuditEvent.id, about_work), newest(AuditEvent, AuditEvent.created_at, about_work),
+        newest(Task, Task.id), newest(Task, Task.created_at),
+        newest(ContentItem, ContentItem.id), newest(ContentItem, ContentItem.created_at),
+        sa.select(sa.func.sum(Task.id)).where(open_past_due).scalar_subquery(),
+        # max() over ix_reminder_log_sent_at: one index probe.
+        sa.select(sa.func.max(ReminderLog.sent_at)).scalar_subquery(),
+    )
+
+
+class _Entry:
+    __slots__ = ("fingerprint", "built_at", "html")
+
+    def __init__(self, fingerprint: tuple, html: Markup):
+        self.fingerprint, self.built_at, self.html = fingerprint, time.monotonic(), html
+
+
+_FRAGMENTS: OrderedDict[tuple, _Entry] = OrderedDict()
+_LOCK = threading.Lock()
+
+
+def cached_fragment(name: str, key: tuple[Hashable, ...], as_of: date, render: Callable[[], str]) -> Markup:
+    """``render()`` (safe markup), or the markup it gave for the same ``name``, ``key``, language and
+    site while :func:`data_fingerprint` of ``as_of`` is unchanged and younger than the time limit.
+
+    ``key`` must name everything else the fragment depends on (agency, filters, page, role)."""
+    if not cache_enabled():
+        return Markup(render())  # noqa: S704 - rendered by Jinja, which escapes what it outputs
+    from flask_babel import get_locale
+
+    full_key = (current_app.config["SQLALCHEMY_DATABASE_URI"], request.script_root, str(get_locale()),
+                name, as_of, *key)
+    fingerprint = data_fingerprint(as_of)
+    with _LOCK:
+        entry = _FRAGMENTS.get(full_key)
+        if entry is not None and entry.fingerprint == fingerprint and time.monotonic() - entry.built_at < max_age_seconds():
+            _FRAGMENTS.move_to_end(full_key)
+            return entry.html
+    html = Markup(render())  # noqa: S704
+    with _LOCK:
+        _FRAGMENTS[full_key] = _Entry(fingerprint, html)
+        _FRAGMENTS.move_to_end(full_key)
+        while len(_FRAGMENTS) > MAX_FRAGMENTS:
+            _FRAGMENTS.popitem(last=False)
+    return html
+
+
+def clear() -> None:
+    with _LOCK:
+        _FRAGMENTS.clear()
