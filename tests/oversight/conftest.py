@@ -13,6 +13,7 @@ from app.core.clock import LOCAL_TZ
 from app.core.enums import TaskKind, TaskStatus
 from app.extensions import db
 from app.models import Directive, Task
+from app.oversight import services
 
 
 @pytest.fixture
@@ -90,3 +91,13 @@ def oracle_scorecards(start: date, end: date, cutoff: date) -> dict[int, dict[st
             else:
                 counts["in_progress"] += 1
     return out
+
+
+@pytest.fixture
+def cache_on(app):
+    """Lists reused while the data holds (app.core.page_cache), as in production; tests build anew by default."""
+    services.clear_overdue_cache()
+    app.config["OVERSIGHT_CACHE"] = True
+    yield
+    app.config.pop("OVERSIGHT_CACHE")
+    services.clear_overdue_cache()

@@ -224,15 +224,6 @@ def test_generated_dataset_matches_recount(generated, as_of):
 # --------------------------------------------------------------------------------------------
 
 
-@pytest.fixture
-def cache_on(app):
-    services.clear_overdue_cache()
-    app.config["OVERSIGHT_CACHE"] = True
-    yield
-    app.config.pop("OVERSIGHT_CACHE")
-    services.clear_overdue_cache()
-
-
 def test_cached_snapshot_is_rebuilt_after_any_change(cache_on, factories, travel):
     from app.core import audit
 

@@ -7,26 +7,14 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime, timedelta
 
-import pytest
-
 from app.core import audit
 from app.core.enums import ReminderKind, ReminderState, Role, TaskStatus
 from app.extensions import db
 from app.models import ReminderLog
-from app.oversight import services
 from app.oversight.routes import CSRF_MARK
 from tests.oversight.test_overdue import D
 
 TOKEN_RE = re.compile(r'name="csrf_token" value="([^"]+)"')
-
-
-@pytest.fixture
-def cache_on(app):
-    services.clear_overdue_cache()
-    app.config["OVERSIGHT_CACHE"] = True
-    yield
-    app.config.pop("OVERSIGHT_CACHE")
-    services.clear_overdue_cache()
 
 
 def _reminded(html: str, task_id: int) -> str:
