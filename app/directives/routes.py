@@ -80,11 +80,6 @@ def _editor_context() -> dict:
 # =============================================================================================
 
 
-def _form_version(form) -> int | None:
-    """The version the form was opened at, or None (no check) when it is missing or forged."""
-    return form_version(form.version.data, required=False)
-
-
 @bp.route("/")
 @requires("directive.view")
 def index():
@@ -168,7 +163,7 @@ def edit(directive_id: int):
     if form.validate_on_submit():
         try:
             services.update_directive(current_user, directive, form.to_input(),
-                                      expected_version=_form_version(form))
+                                      expected_version=form_version(form.version.data))
             db.session.commit()
         except DomainError as error:
             _refused(error)
@@ -351,7 +346,7 @@ def edit_task(directive_id: int, task_id: int):
         if not errors:
             try:
                 services.update_task_breakdown(current_user, task, data,
-                                               expected_version=_form_version(form))
+                                               expected_version=form_version(form.version.data))
                 db.session.commit()
             except StaleDataError:
                 db.session.rollback()
@@ -550,7 +545,7 @@ def edit_meeting(meeting_id: int):
     if form.validate_on_submit():
         try:
             services.update_meeting(current_user, found, form.to_input(),
-                                    expected_version=_form_version(form))
+                                    expected_version=form_version(form.version.data))
             db.session.commit()
         except DomainError as error:
             _refused(error)

@@ -48,11 +48,6 @@ def _tallied_agencies() -> list[Organisation]:
 # --------------------------------------------------------------------------------------------
 
 
-def _form_version(form) -> int | None:
-    """The version the form was opened at, or None (no check) when it is missing or forged."""
-    return form_version(form.version.data, required=False)
-
-
 @bp.route("/")
 @requires("report.view")
 def index():
@@ -139,7 +134,7 @@ def save(report_id: int):
     try:
         svc.save_report(current_user, report, narrative=narrative_from(form, agencies), number=form.number.data,
                         issued_on=form.issued_on.data, signer_name=form.signer_name.data,
-                        signer_title=form.signer_title.data, expected_version=_form_version(form))
+                        signer_title=form.signer_title.data, expected_version=form_version(form.version.data))
         db.session.commit()
     except DomainError as error:
         db.session.rollback()
@@ -159,7 +154,7 @@ def regenerate(report_id: int):
         flash(_("Ngày chốt số liệu không hợp lệ."), "danger")
         return redirect(url_for("reports.edit", report_id=report.id))
     try:
-        built = svc.regenerate_report(current_user, report, form.as_of.data, expected_version=_form_version(form))
+        built = svc.regenerate_report(current_user, report, form.as_of.data, expected_version=form_version(form.version.data))
         db.session.commit()
     except DomainError as error:
         db.session.rollback()
@@ -179,7 +174,7 @@ def freeze(report_id: int):
         flash(_("Biểu mẫu không hợp lệ."), "danger")
         return redirect(url_for("reports.edit", report_id=report.id))
     try:
-        version = svc.freeze_report(current_user, report, expected_version=_form_version(form))
+        version = svc.freeze_report(current_user, report, expected_version=form_version(form.version.data))
         db.session.commit()
     except DomainError as error:
         db.session.rollback()
@@ -321,7 +316,8 @@ def agency_input(period_code: str):
                 "proposals_text": form.proposals_text.data,
                 "declared_indicator_total": form.declared_indicator_total.data}
         try:
-            svc.save_agency_input(current_user, org, period, data, expected_version=_form_version(form))
+            svc.save_agency_input(current_user, org, period, data,
+                                  expected_version=form_version(form.version.data, required=entry is not None))
             db.session.commit()
         except DomainError as error:
             db.session.rollback()

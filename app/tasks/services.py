@@ -81,13 +81,14 @@ def list_tasks(user, filters: TaskFilters, *, after_id: int | None = None, limit
 def form_version(raw: str | None, *, required: bool = True) -> int | None:
     """The version a form was opened at (its hidden field), for the optimistic lock.
 
-    A missing or forged value (not plain ASCII digits) is refused, or with ``required=False`` read
-    as None: no version check, as the directive and report editors have always done."""
+    A missing or forged value (not plain ASCII digits) is refused: a save that cannot say what it
+    was opened at could overwrite someone's work unseen.  ``required=False`` is for a form that may
+    create its record (nothing to be stale against yet): there a missing value reads as None."""
     text = (raw or "").strip()
     if text.isascii() and text.isdigit() and len(text) <= 12:
         return int(text)
     if required:
-        raise ValidationFailed(_("Biểu mẫu thiếu phiên bản nhiệm vụ. Vui lòng tải lại trang."))
+        raise ValidationFailed(_("Biểu mẫu thiếu phiên bản dữ liệu. Vui lòng tải lại trang."))
     return None
 
 

@@ -146,9 +146,16 @@ def test_edit_and_delete_a_directive(office_client, catalog, factories):
     assert response.status_code == 302
     db.session.expire_all()
     assert db.session.get(Directive, directive.id).title == "Trích yếu mới"
+    # a save that does not say which version it was opened at is refused, nothing changed
+    response = office_client.post_form(f"/directives/{directive.id}/edit", _directive_form(
+        version="", meeting_id=meeting.id, title="Ghi đè không kiểm tra"))
+    assert response.status_code == 422 and "thiếu phiên bản" in response.get_data(as_text=True)
+    db.session.expire_all()
+    assert db.session.get(Directive, directive.id).title == "Trích yếu mới"
     # moving the meeting after a task's deadline is refused
     response = office_client.post_form(f"/directives/meetings/{meeting.id}/edit", {
-        "kind": "periodic", "held_on": "2024-07-01", "chair": "Thường trực Huyện ủy", "organiser_id": 0})
+        "kind": "periodic", "held_on": "2024-07-01", "chair": "Thường trực Huyện ủy", "organiser_id": 0,
+        "version": meeting.version_id})
     assert response.status_code == 422 and "trước ngày họp" in response.get_data(as_text=True)
     assert office_client.post_form(f"/directives/{directive.id}/delete").status_code == 302
     assert (_count(Directive), _count(Task)) == (1, 0)  # the cited resolution stays as a reference record

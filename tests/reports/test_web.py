@@ -87,6 +87,18 @@ def test_only_the_office_edits_regenerates_and_freezes(client, factories, agenci
         assert (row.narrative, row.as_of, count(ReportVersion)) == ("{}", date(2024, 6, 20), 0)
 
 
+def test_a_save_without_the_version_it_was_opened_at_is_refused(client, office_user, report_row):
+    """Without the version nobody could tell whether the save overwrites someone else's."""
+    client.login(office_user)
+    base = f"/reports/{report_row.id}"
+    assert client.post_form(base, {"version": "", "n_achievements": "- Ghi đè."}).status_code == 422
+    assert client.post_form(f"{base}/regenerate", {"as_of": "2024-06-21"}).status_code == 302
+    assert client.post_form(f"{base}/freeze", {"version": "x"}).status_code == 302
+    db.session.expire_all()
+    row = db.session.get(PeriodReport, report_row.id)
+    assert (row.narrative, row.as_of, row.state, count(ReportVersion)) == ("{}", date(2024, 6, 20), report_row.state, 0)
+
+
 def test_editor_shows_the_preview_and_saves_narrative(client, office_user, report_row):
     client.login(office_user)
     page = client.get(f"/reports/{report_row.id}").get_data(as_text=True)
