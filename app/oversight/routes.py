@@ -210,6 +210,8 @@ def overdue():
 
 #: Stands for the user's CSRF token in the cached rows (it is per session; the rows are not).
 CSRF_MARK = "csrf-token-of-the-session"
+#: Rendered pages of rows kept per snapshot and process (each 30–130 KB): the busy few, not every query.
+ROW_PAGES_KEPT = 32
 
 
 def _rows_html(snapshot, filters: services.OverdueFilters) -> Markup:
@@ -219,15 +221,18 @@ def _rows_html(snapshot, filters: services.OverdueFilters) -> Markup:
     from flask_babel import get_locale
 
     can_remind = has_permission(current_user, "overdue.remind")
-    key = ("rows_html", request.full_path, can_remind, str(get_locale()))
-    html = snapshot.summaries.get(key)
+    key = (request.full_path, can_remind, str(get_locale()))
+    pages = snapshot.summaries.setdefault("rows_html", {})
+    html = pages.get(key)
     if html is None:
         page = services.overdue_page(filters, cursor=request.args.get("after"), limit=REVIEW_PAGE_SIZE,
                                      snapshot=snapshot)
         template = current_app.jinja_env.get_template("oversight/_overdue_rows.html")
         html = template.render(page=page, args=_filter_args(filters), next_url=request.full_path,
                                can_remind=can_remind, csrf=CSRF_MARK, **_list_context())
-        _keep(snapshot, key, html)
+        if len(pages) >= ROW_PAGES_KEPT:
+            pages.clear()
+        pages[key] = html
     # Jinja escaped everything it output; the token is URL-safe text.
     return Markup(html.replace(CSRF_MARK, generate_csrf()))  # noqa: S704
 

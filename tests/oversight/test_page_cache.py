@@ -91,3 +91,17 @@ def test_inbox_filters_and_language_are_part_of_the_key(cache_on, client, factor
     assert "Việc quá hạn" in only_overdue and "Việc còn hạn" not in only_overdue
     searched = client.get("/progress/inbox?q=con+han").get_data(as_text=True)
     assert "Việc còn hạn" in searched and "Việc quá hạn" not in searched
+
+
+def test_review_keeps_a_bounded_number_of_row_pages(cache_on, client, factories, travel, monkeypatch):
+    from app.oversight import routes, services
+
+    monkeypatch.setattr(routes, "ROW_PAGES_KEPT", 2)
+    travel(D)
+    factories.task(factories.org("A"), due=D - timedelta(days=3), title="Việc trễ")
+    chief = factories.user(Role.OFFICE_CHIEF)
+    db.session.commit()
+    client.login(chief)
+    for sort in ("late", "recent", "late&kind=one_off"):
+        assert "Việc trễ" in client.get(f"/oversight/overdue?sort={sort}").get_data(as_text=True)
+    assert len(services.overdue_snapshot(D).summaries["rows_html"]) <= 2
