@@ -1108,11 +1108,14 @@ def _ranked_inbox(org_id: int, filters: InboxFilters, today: date):
     )
     sort_due = sa.func.coalesce(Task.due_date, sa.literal(_NO_DUE, sa.Date))
     stmt = sa.select(Task.id.label("task_id"), group.label("grp"), role.label("role"), sort_due.label("sort_due"))
-    stmt = stmt.where(Task.id.in_(agency_task_ids(org_id)))
+    # The status filter goes inside the agency's id union (see agency_task_ids).
     if filters.status is not None:
-        stmt = stmt.where(Task.status == filters.status)
+        statuses = [filters.status]
     elif not filters.include_completed:
-        stmt = stmt.where(Task.status != TaskStatus.COMPLETED)
+        statuses = [s for s in TaskStatus if s is not TaskStatus.COMPLETED]
+    else:
+        statuses = None
+    stmt = stmt.where(Task.id.in_(agency_task_ids(org_id, statuses)))
     if filters.directive_id:
         stmt = stmt.where(Task.directive_id == filters.directive_id)
     if filters.role == "lead":
