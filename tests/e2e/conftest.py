@@ -33,7 +33,12 @@ from pathlib import Path
 import pytest
 from flask import Flask, got_request_exception
 from selenium import webdriver
-from selenium.common.exceptions import ElementClickInterceptedException, TimeoutException
+from selenium.common.exceptions import (
+    ElementClickInterceptedException,
+    StaleElementReferenceException,
+    TimeoutException,
+    WebDriverException,
+)
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webelement import WebElement
@@ -296,6 +301,21 @@ class ConsoleError(AssertionError):
     """The page wrote a SEVERE entry to the browser console."""
 
 
+def _is_gone(element: WebElement) -> bool:
+    """Whether the page ``element`` belonged to has been replaced.  Besides the usual stale-element
+    error, Chromium can answer a question about a node of a page being torn down with "Node with
+    given id does not belong to the document": the same fact, not a failure."""
+    try:
+        element.is_enabled()
+    except StaleElementReferenceException:
+        return True
+    except WebDriverException as error:
+        if "does not belong to the document" in str(error):
+            return True
+        raise
+    return False
+
+
 class Browser:
     """A thin helper over the WebDriver: navigation that waits, screenshots per step, console checks."""
 
@@ -331,7 +351,7 @@ class Browser:
         action()
         if accept_confirm:
             self.accept_confirm()
-        WebDriverWait(self.driver, WAIT_SECONDS).until(EC.staleness_of(old))
+        WebDriverWait(self.driver, WAIT_SECONDS).until(lambda _d: _is_gone(old))
         self.wait_ready()
 
     def click_and_wait(self, element_or_css: WebElement | str, *, accept_confirm: bool = False) -> None:
