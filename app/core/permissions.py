@@ -6,14 +6,14 @@ the permission-matrix test walks the URL map and fails on any route without one.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection
+from collections.abc import Callable
 from functools import wraps
 
 import sqlalchemy as sa
 from flask import abort
 from flask_login import current_user
 
-from app.core.enums import AGENCY_ROLES, OVERSIGHT_ROLES, Role, TaskStatus
+from app.core.enums import AGENCY_ROLES, OVERSIGHT_ROLES, Role
 from app.models.tasks import ContentItem, Task, task_coordinator
 
 ALL_ROLES = frozenset(Role)
@@ -103,26 +103,16 @@ def task_visibility_clause(user) -> sa.ColumnElement[bool]:
     return Task.id.in_(agency_task_ids(user.organisation_id))
 
 
-def agency_task_ids(org_id: int, statuses: Collection[TaskStatus] | None = None) -> sa.CompoundSelect:
+def agency_task_ids(org_id: int) -> sa.CompoundSelect:
     """The ids of the tasks an agency takes part in (as lead, coordinator or content-item lead).
 
     Three indexed lookups united: an OR of correlated EXISTS would test every task of the district
     (100 ms at 100,000 tasks).  Uncorrelated, so a caller's query may also join ContentItem or the
-    coordinator table.  With ``statuses``, only tasks in those statuses, filtered inside each branch
-    (the lead's from ``ix_task_lead_status`` alone): an agency's open work is a fifth of all it ever
-    had, and filtering the union afterwards looked up every one of those tasks."""
-    if statuses is None:
-        return sa.union(
-            sa.select(Task.id).where(Task.lead_org_id == org_id),
-            sa.select(task_coordinator.c.task_id).where(task_coordinator.c.organisation_id == org_id),
-            sa.select(ContentItem.task_id).where(ContentItem.lead_org_id == org_id),
-        )
-    wanted = Task.status.in_(sorted(statuses, key=lambda s: s.value))
+    coordinator table."""
     return sa.union(
-        sa.select(Task.id).where(Task.lead_org_id == org_id, wanted),
-        sa.select(Task.id).join(task_coordinator, task_coordinator.c.task_id == Task.id)
-        .where(task_coordinator.c.organisation_id == org_id, wanted),
-        sa.select(Task.id).join(ContentItem, ContentItem.task_id == Task.id).where(ContentItem.lead_org_id == org_id, wanted),
+        sa.select(Task.id).where(Task.lead_org_id == org_id),
+        sa.select(task_coordinator.c.task_id).where(task_coordinator.c.organisation_id == org_id),
+        sa.select(ContentItem.task_id).where(ContentItem.lead_org_id == org_id),
     )
 
 

@@ -16,9 +16,7 @@ task_coordinator = sa.Table(
     "task_coordinator",
     Base.metadata,
     sa.Column("task_id", sa.ForeignKey("task.id", ondelete="CASCADE"), primary_key=True),
-    sa.Column("organisation_id", sa.ForeignKey("organisation.id"), primary_key=True),
-    # Covering: an agency's coordinated tasks (agency_task_ids) from the index alone.
-    sa.Index("ix_task_coordinator_org_task", "organisation_id", "task_id"),
+    sa.Column("organisation_id", sa.ForeignKey("organisation.id"), primary_key=True, index=True),
 )
 
 
@@ -28,8 +26,6 @@ class Task(TimestampMixin, Base):
     __tablename__ = "task"
     __table_args__ = (
         sa.Index("ix_task_lead_due", "lead_org_id", "due_date"),
-        # An agency's open tasks as lead, without reading the ones it closed (agency_task_ids).
-        sa.Index("ix_task_lead_status", "lead_org_id", "status"),
         # Covering: the reminder tick reads every open task due soon (id, lead, due, kind) from the
         # index alone, and status/due lists use its prefix.
         sa.Index("ix_task_status_due", "status", "due_date", "kind", "lead_org_id"),

@@ -1108,14 +1108,11 @@ def _ranked_inbox(org_id: int, filters: InboxFilters, today: date):
     )
     sort_due = sa.func.coalesce(Task.due_date, sa.literal(_NO_DUE, sa.Date))
     stmt = sa.select(Task.id.label("task_id"), group.label("grp"), role.label("role"), sort_due.label("sort_due"))
-    # The status filter goes inside the agency's id union (see agency_task_ids).
+    stmt = stmt.where(Task.id.in_(agency_task_ids(org_id)))
     if filters.status is not None:
-        statuses = [filters.status]
+        stmt = stmt.where(Task.status == filters.status)
     elif not filters.include_completed:
-        statuses = [s for s in TaskStatus if s is not TaskStatus.COMPLETED]
-    else:
-        statuses = None
-    stmt = stmt.where(Task.id.in_(agency_task_ids(org_id, statuses)))
+        stmt = stmt.where(Task.status != TaskStatus.COMPLETED)
     if filters.directive_id:
         stmt = stmt.where(Task.directive_id == filters.directive_id)
     if filters.role == "lead":
