@@ -14,6 +14,7 @@ from flask import abort
 from flask_login import current_user
 
 from app.core.enums import AGENCY_ROLES, OVERSIGHT_ROLES, Role
+from app.extensions import db
 from app.models.tasks import ContentItem, Task, task_coordinator
 
 ALL_ROLES = frozenset(Role)
@@ -100,7 +101,19 @@ def task_visibility_clause(user) -> sa.ColumnElement[bool]:
     """SQL condition for the tasks ``user`` may see: all for oversight roles, else their agency's."""
     if user.role in OVERSIGHT_ROLES:
         return sa.true()
-    return Task.id.in_(agency_task_ids(user.organisation_id))
+    return in_agency_tasks(user.organisation_id)
+
+
+def in_agency_tasks(org_id: int) -> sa.ColumnElement[bool]:
+    """SQL condition: the task is one the agency takes part in (:func:`agency_task_ids`).
+
+    PostgreSQL is given the ids as an array (``= ANY(ARRAY(…))``): with ``IN (…)`` its planner
+    reads every open task of the district and hash-joins the agency's few thousand ids (28 ms on
+    the 100,000-task bench), while an array is looked up by primary key (12 ms)."""
+    ids = agency_task_ids(org_id)
+    if db.engine.dialect.name == "postgresql":
+        return Task.id == sa.func.any(sa.func.array(ids.scalar_subquery()))
+    return Task.id.in_(ids)
 
 
 def agency_task_ids(org_id: int) -> sa.CompoundSelect:

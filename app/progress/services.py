@@ -48,10 +48,10 @@ from app.core.numbers import NumberFormatError, decimal_vn, parse_decimal, parse
 from app.core.permissions import (
     PERMISSIONS,
     agency_role_in_task,
-    agency_task_ids,
     can_report_on_task,
     can_request_extension,
     can_view_task,
+    in_agency_tasks,
 )
 from app.core.search import folded_match, query_words
 from app.core.templating import vn_date
@@ -1108,7 +1108,7 @@ def _ranked_inbox(org_id: int, filters: InboxFilters, today: date):
     )
     sort_due = sa.func.coalesce(Task.due_date, sa.literal(_NO_DUE, sa.Date))
     stmt = sa.select(Task.id.label("task_id"), group.label("grp"), role.label("role"), sort_due.label("sort_due"))
-    stmt = stmt.where(Task.id.in_(agency_task_ids(org_id)))
+    stmt = stmt.where(in_agency_tasks(org_id))
     if filters.status is not None:
         stmt = stmt.where(Task.status == filters.status)
     elif not filters.include_completed:

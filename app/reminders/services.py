@@ -59,7 +59,7 @@ from app.core.clock import LOCAL_TZ, now_utc
 from app.core.db import UTCDateTime
 from app.core.enums import OPEN_STATUSES, MeetingKind, ReminderKind, ReminderState, Role, TaskKind, TaskStatus
 from app.core.errors import Conflict, NotFound
-from app.core.permissions import agency_task_ids
+from app.core.permissions import in_agency_tasks
 from app.extensions import db
 from app.models import (
     ContentItem,
@@ -1085,7 +1085,7 @@ class _Composer:
             sa.select(Task.id, Task.title, Task.description, Task.due_date, Task.status, Task.is_confidential, Task.kind,
                       Task.lead_org_id, Directive.number, Directive.doc_type, Directive.issuer_suffix)
             .join(Directive, Directive.id == Task.directive_id)
-            .where(Task.status.in_(OPEN), Task.id.in_(agency_task_ids(org_id)))
+            .where(Task.status.in_(OPEN), in_agency_tasks(org_id))
             .order_by(Task.due_date.is_(None), Task.due_date, Task.id)
         ).all()
         soon_limit = self.calendar.add_working_days(self.today, max(self.policy.before_due_working_days or (7,)))
