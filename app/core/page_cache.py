@@ -61,7 +61,9 @@ def _fingerprint_stmt():
     def newest(model, column, *where):
         return sa.select(column).where(*where).order_by(model.id.desc()).limit(1).scalar_subquery()
 
-    about_work = sa.or_(AuditEvent.task_id.is_not(None), AuditEvent.entity_type.in_(("Directive", "Organisation")))
+    # A deleted task's event names the task as its entity, not in task_id.
+    about_work = sa.or_(AuditEvent.task_id.is_not(None),
+                        AuditEvent.entity_type.in_(("Task", "ContentItem", "Directive", "Organisation")))
     open_past_due = sa.and_(Task.status.in_(list(OPEN_STATUSES)), Task.due_date < sa.bindparam("as_of", type_=sa.Date))
     return sa.select(
         newest(AuditEvent, AuditEvent.id, about_work), newest(AuditEvent, AuditEvent.created_at, about_work),

@@ -69,6 +69,16 @@ def test_inbox_groups_are_reused_per_agency_until_a_change(cache_on, app, client
     audit.record(None, "update", task, task_id=task.id, summary="sửa tên")
     db.session.commit()
     assert "Việc của A, đã sửa" in client.get("/progress/inbox").get_data(as_text=True)
+    # A deleted task goes at once too (its audit event names it as the entity, without task_id).
+    gone = factories.task(a, due=D + timedelta(days=25), title="Việc sẽ xóa")
+    newer = factories.task(a, due=D + timedelta(days=26), title="Việc mới hơn")  # gone is not the newest task
+    audit.record(None, "create", newer, task_id=newer.id)
+    db.session.commit()
+    assert "Việc sẽ xóa" in client.get("/progress/inbox").get_data(as_text=True)
+    audit.record(None, "delete", gone, summary="xóa")
+    db.session.delete(gone)
+    db.session.commit()
+    assert "Việc sẽ xóa" not in client.get("/progress/inbox").get_data(as_text=True)
     task.title = "Việc của A, sửa lần hai"
     db.session.commit()
     app.config["OVERSIGHT_CACHE_SECONDS"] = 0
