@@ -27,6 +27,8 @@ from markupsafe import Markup
 from app.core.enums import OPEN_STATUSES
 from app.extensions import db
 
+#: How many of the newest audit events the fingerprint sums (see _fingerprint_stmt).
+RECENT_EVENTS = 64
 #: Rendered fragments kept per process (a page of rows is 30–120 KB: a few MB at most).
 MAX_FRAGMENTS = 64
 
@@ -43,7 +45,7 @@ def data_fingerprint(as_of: date) -> tuple:
     """A cheap summary of everything the overdue review and the inbox show, read in one query.
 
     Every change made through the services is audited in its transaction (project rule), so the
-    newest audit event about a task, a directive or an agency moves on any status, due-date, agency,
+    newest audit events about a task, a directive or an agency move on any status, due-date, agency,
     item, report, explanation or extension change; logins and account events do not count.  The
     newest task and item catch rows written without an audit (seeds, imports); the id sum of open
     tasks past due on ``as_of`` — read from the covering index ``ix_task_status_due`` alone — catches
@@ -65,8 +67,14 @@ def _fingerprint_stmt():
     about_work = sa.or_(AuditEvent.task_id.is_not(None),
                         AuditEvent.entity_type.in_(("Task", "ContentItem", "Directive", "Organisation")))
     open_past_due = sa.and_(Task.status.in_(list(OPEN_STATUSES)), Task.due_date < sa.bindparam("as_of", type_=sa.Date))
+    # The sum of the newest events' ids, not the newest id alone: on PostgreSQL two writers can commit
+    # out of id order (101 before 100), and a page built between the two commits must not outlive the
+    # second.  The later commit enters the window and changes the sum.
+    recent_events = (sa.select(AuditEvent.id).where(about_work).order_by(AuditEvent.id.desc())
+                     .limit(RECENT_EVENTS).subquery("recent_events"))
     return sa.select(
-        newest(AuditEvent, AuditEvent.id, about_work), newest(AuditEvent, AuditEvent.created_at, about_work),
+        sa.select(sa.func.sum(recent_events.c.id)).scalar_subquery(),
+        newest(AuditEvent, AuditEvent.created_at, about_work),
         newest(Task, Task.id), newest(Task, Task.created_at),
         newest(ContentItem, ContentItem.id), newest(ContentItem, ContentItem.created_at),
         sa.select(sa.func.sum(Task.id)).where(open_past_due).scalar_subquery(),

@@ -115,3 +115,22 @@ def test_review_keeps_a_bounded_number_of_row_pages(cache_on, client, factories,
     for sort in ("late", "recent", "late&kind=one_off"):
         assert "Việc trễ" in client.get(f"/oversight/overdue?sort={sort}").get_data(as_text=True)
     assert len(services.overdue_snapshot(D).summaries["rows_html"]) <= 2
+
+
+def test_fingerprint_sees_a_change_committed_out_of_id_order(app, factories, travel):
+    """On PostgreSQL, event 100 can commit after event 101: the page built in between must go."""
+    from app.core import page_cache
+    from app.models import AuditEvent
+
+    travel(D)
+    task = factories.task(factories.org("A"), due=D - timedelta(days=3))
+    at = datetime(2024, 7, 15, 1, tzinfo=UTC)
+    for event_id in (1000, 1002):
+        db.session.add(AuditEvent(id=event_id, action="update", entity_type="Task", entity_id=task.id,
+                                  task_id=task.id, created_at=at))
+    db.session.commit()
+    before = page_cache.data_fingerprint(D)
+    db.session.add(AuditEvent(id=1001, action="update", entity_type="Task", entity_id=task.id, task_id=task.id,
+                              created_at=at))
+    db.session.commit()
+    assert page_cache.data_fingerprint(D) != before
