@@ -3,7 +3,7 @@
 The office chief's overdue review and an agency's inbox are opened again and again between two
 changes of the district's work.  Each request first reads :func:`data_fingerprint` (one small
 query, about 1 ms); while it is unchanged, and for at most ``OVERSIGHT_CACHE_SECONDS`` (120 s by
-default), the page reuses what it built: the overdue snapshot, rendered rows.  Any change a list can
+default), the page reuses what it built (:func:`reuse`): the overdue snapshot, rendered rows.  Any change a list can
 show moves the fingerprint, so nobody is shown stale work after saving it; the time limit bounds what
 a write made behind the services' back (a SQL console) can hide.  Entries live in this process
 only: nothing is shared between workers, nothing needs invalidating by hand.
@@ -19,18 +19,21 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from datetime import date
+from typing import Any, NamedTuple, TypeVar
 
 import sqlalchemy as sa
-from flask import current_app, request
+from flask import current_app, has_request_context, request
 from markupsafe import Markup
 
 from app.core.enums import OPEN_STATUSES
 from app.extensions import db
 
+T = TypeVar("T")
+
 #: How many of the newest audit events the fingerprint sums (see _fingerprint_stmt).
 RECENT_EVENTS = 64
-#: Rendered fragments kept per process (a page of rows is 30–120 KB: a few MB at most).
-MAX_FRAGMENTS = 64
+#: Values kept per process (an overdue snapshot, rendered inboxes of 30–120 KB: a few MB at most).
+MAX_ENTRIES = 64
 
 
 def cache_enabled() -> bool:
@@ -83,43 +86,61 @@ def _fingerprint_stmt():
     )
 
 
-class _Entry:
-    __slots__ = ("fingerprint", "built_at", "html")
+class _Entry(NamedTuple):
+    fingerprint: tuple
+    built_at: float
+    value: Any
 
-    def __init__(self, fingerprint: tuple, html: Markup):
-        self.fingerprint, self.built_at, self.html = fingerprint, time.monotonic(), html
 
-
-_FRAGMENTS: OrderedDict[tuple, _Entry] = OrderedDict()
+_ENTRIES: OrderedDict[tuple, _Entry] = OrderedDict()
 _LOCK = threading.Lock()
+#: One thread of a process builds; the others wait for it instead of building the same thing
+#: (reentrant: a build may itself reuse something).
+_BUILD_LOCK = threading.RLock()
+
+
+def reuse(name: str, key: tuple[Hashable, ...], as_of: date, build: Callable[[], T]) -> T:
+    """``build()``, or what it returned for the same ``name``, ``key`` and site while
+    :func:`data_fingerprint` of ``as_of`` is unchanged and younger than the time limit.
+
+    ``key`` must name everything else the value depends on (agency, filters, page, role)."""
+    if not cache_enabled():
+        return build()
+    # The site root (links in rendered HTML); none outside a request (the CLI, the scheduler).
+    root = request.script_root if has_request_context() else ""
+    full_key = (current_app.config["SQLALCHEMY_DATABASE_URI"], root, name, as_of, *key)
+    fingerprint = data_fingerprint(as_of)
+    max_age = max_age_seconds()
+
+    def fresh() -> _Entry | None:
+        with _LOCK:
+            entry = _ENTRIES.get(full_key)
+            if entry is None or entry.fingerprint != fingerprint or time.monotonic() - entry.built_at >= max_age:
+                return None
+            _ENTRIES.move_to_end(full_key)
+            return entry
+
+    if (entry := fresh()) is not None:
+        return entry.value
+    with _BUILD_LOCK:
+        if (entry := fresh()) is not None:
+            return entry.value
+        value = build()
+        with _LOCK:
+            _ENTRIES[full_key] = _Entry(fingerprint, time.monotonic(), value)
+            while len(_ENTRIES) > MAX_ENTRIES:
+                _ENTRIES.popitem(last=False)
+    return value
 
 
 def cached_fragment(name: str, key: tuple[Hashable, ...], as_of: date, render: Callable[[], str]) -> Markup:
-    """``render()`` (safe markup), or the markup it gave for the same ``name``, ``key``, language and
-    site while :func:`data_fingerprint` of ``as_of`` is unchanged and younger than the time limit.
-
-    ``key`` must name everything else the fragment depends on (agency, filters, page, role)."""
-    if not cache_enabled():
-        return Markup(render())  # noqa: S704 - rendered by Jinja, which escapes what it outputs
+    """:func:`reuse` for rendered HTML, per language: ``render()`` as safe markup (Jinja escaped what
+    it output)."""
     from flask_babel import get_locale
 
-    full_key = (current_app.config["SQLALCHEMY_DATABASE_URI"], request.script_root, str(get_locale()),
-                name, as_of, *key)
-    fingerprint = data_fingerprint(as_of)
-    with _LOCK:
-        entry = _FRAGMENTS.get(full_key)
-        if entry is not None and entry.fingerprint == fingerprint and time.monotonic() - entry.built_at < max_age_seconds():
-            _FRAGMENTS.move_to_end(full_key)
-            return entry.html
-    html = Markup(render())  # noqa: S704
-    with _LOCK:
-        _FRAGMENTS[full_key] = _Entry(fingerprint, html)
-        _FRAGMENTS.move_to_end(full_key)
-        while len(_FRAGMENTS) > MAX_FRAGMENTS:
-            _FRAGMENTS.popitem(last=False)
-    return html
+    return reuse(name, (str(get_locale()), *key), as_of, lambda: Markup(render()))  # noqa: S704
 
 
 def clear() -> None:
     with _LOCK:
-        _FRAGMENTS.clear()
+        _ENTRIES.clear()

@@ -28,8 +28,6 @@ import bisect
 import functools
 import io
 import re
-import threading
-import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
@@ -259,8 +257,6 @@ class OverdueSnapshot:
     units: list[Unit]
     organisations: dict[int, tuple[str, int]]
     directives: dict[int, tuple[str, date | None]]
-    fingerprint: tuple = ()
-    built_at: float = 0.0
     #: Summaries already computed from this snapshot, by filter (the snapshot never changes).
     summaries: dict = field(default_factory=dict)
 
@@ -308,7 +304,7 @@ def _units_query(as_of: date) -> sa.Select:
     )
 
 
-def build_overdue_snapshot(as_of: date, fingerprint: tuple = ()) -> OverdueSnapshot:
+def build_overdue_snapshot(as_of: date) -> OverdueSnapshot:
     units, organisations, directives = [], {}, {}
     # Positional unpacking: a rebuild reads thousands of rows, and named access costs more than the rest.
     for task_id, item_id, org_id, due, directive_id, kind, name, order, number, doc_type, suffix, title, issued_on \
@@ -321,47 +317,19 @@ def build_overdue_snapshot(as_of: date, fingerprint: tuple = ()) -> OverdueSnaps
             label = f"{symbol} — {title}" if symbol else title
             directives[directive_id] = (label if len(label) <= 70 else label[:69] + "…", issued_on)
     units.sort()
-    return OverdueSnapshot(as_of, units, organisations, directives, fingerprint, time.monotonic())
-
-
-_SNAPSHOTS: dict[tuple, OverdueSnapshot] = {}
-_SNAPSHOT_LOCK = threading.Lock()
-_BUILD_LOCK = threading.Lock()
+    return OverdueSnapshot(as_of, units, organisations, directives)
 
 
 def overdue_snapshot(as_of: date) -> OverdueSnapshot:
-    """The overdue units on ``as_of``.  Today's are reused by this process while the fingerprint holds
-    and for at most OVERSIGHT_CACHE_SECONDS (120 s by default), so a busy review page costs one
-    small query instead of a scan; other days, and tests (unless OVERSIGHT_CACHE is set), build anew."""
-    if as_of != today_local() or not page_cache.cache_enabled():
+    """The overdue units on ``as_of``.  Today's are reused by this process while the data fingerprint
+    holds (app.core.page_cache), so a busy review page costs one small query instead of a scan; other
+    days, and tests (unless OVERSIGHT_CACHE is set), build anew."""
+    if as_of != today_local():
         return build_overdue_snapshot(as_of)
-    key = (current_app.config["SQLALCHEMY_DATABASE_URI"], as_of)
-    fingerprint = page_cache.data_fingerprint(as_of)
-    max_age = page_cache.max_age_seconds()
-
-    def fresh(snapshot: OverdueSnapshot | None) -> bool:
-        return (snapshot is not None and snapshot.fingerprint == fingerprint
-                and time.monotonic() - snapshot.built_at < max_age)
-
-    cached = _SNAPSHOTS.get(key)
-    if fresh(cached):
-        return cached
-    # One thread builds; the others of this process wait for it instead of building the same thing.
-    with _BUILD_LOCK:
-        cached = _SNAPSHOTS.get(key)
-        if fresh(cached):
-            return cached
-        snapshot = build_overdue_snapshot(as_of, fingerprint)
-        with _SNAPSHOT_LOCK:
-            for old in [k for k in _SNAPSHOTS if k[0] == key[0] and k[1] != as_of]:
-                del _SNAPSHOTS[old]
-            _SNAPSHOTS[key] = snapshot
-    return snapshot
+    return page_cache.reuse("oversight.snapshot", (), as_of, lambda: build_overdue_snapshot(as_of))
 
 
 def clear_overdue_cache() -> None:
-    with _SNAPSHOT_LOCK:
-        _SNAPSHOTS.clear()
     page_cache.clear()
 
 

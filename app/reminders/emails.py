@@ -286,6 +286,7 @@ class ReminderMessage(Message):
         self.body, self.alts, self.date, self.charset = body, {"html": html} if html else {}, None, None
         self.msgId = msg_id or f"<{uuid.uuid4().hex}@{_mail_host()}>"
         self.extra_headers, self.mail_options, self.rcpt_options = extra_headers, [], []
+        self._wire: bytes | None = None  # the serialised message, once frozen
 
     @property
     def envelope_sender(self) -> str:
@@ -298,8 +299,7 @@ class ReminderMessage(Message):
         self._wire = self._serialise()
 
     def as_bytes(self) -> bytes:
-        wire = getattr(self, "_wire", None)
-        return wire if wire is not None else self._serialise()
+        return self._wire if self._wire is not None else self._serialise()
 
     def _serialise(self) -> bytes:
         boundary = f"=_reminder_{uuid.uuid4().hex}"

@@ -1004,13 +1004,13 @@ class _Precomposer:
             except queue.Empty:
                 if self._thread.is_alive():
                     continue
-                got, message = index, _COMPOSE_FAILED
-            if got == index:
-                if message is _COMPOSE_FAILED:
-                    return self._composer.message(self._groups[index], self._tag)
+                break
+            if got < index:
+                continue
+            if got == index and message is not _COMPOSE_FAILED:
                 return message
-            if got > index:  # cannot happen (both go in order); compose here rather than guess
-                return self._composer.message(self._groups[index], self._tag)
+            break
+        return self._composer.message(self._groups[index], self._tag)
 
     def close(self) -> None:
         self._stop.set()
