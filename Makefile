@@ -3,7 +3,7 @@ PYTHON ?= python3.11
 VENV   ?= .venv
 PY     := $(VENV)/bin/python
 FLASK  := FLASK_APP=wsgi.py $(VENV)/bin/flask
-APT_PACKAGES := postgresql chromium chromium-driver libreoffice-writer-nogui poppler-utils fonts-liberation2
+APT_PACKAGES := postgresql chromium chromium-driver libreoffice-writer-nogui poppler-utils fonts-liberation2 faketime
 
 .PHONY: run test fuzz install install-dev system-deps db translations lint bench clean
 
@@ -19,7 +19,7 @@ install-dev: $(VENV)/bin/activate
 translations: $(VENV)/bin/activate
 	$(VENV)/bin/pybabel compile --statistics -d app/translations 2>&1 | tail -1
 
-## Debian packages the tests use (PostgreSQL, Chromium + driver, LibreOffice, pdftoppm), when root and missing.
+## Debian packages the tests use (PostgreSQL, Chromium + driver, LibreOffice, pdftoppm, faketime), when root and missing.
 system-deps:
 	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \
@@ -29,17 +29,17 @@ system-deps:
 	fi
 
 db: install translations
-	@mkdir -p instance
+	@mkdir -p "$${INSTANCE_PATH:-instance}"
 	$(FLASK) db upgrade
 	$(FLASK) seed-demo --if-empty
 
 run: db
 	./scripts/run-local.sh
 
+## The whole suite, on SQLite and PostgreSQL side by side (scripts/run-tests.sh), slowest 15 tests of each.
 test: system-deps install-dev translations
 	$(VENV)/bin/ruff check .
-	$(PY) -m pytest -q -p no:cacheprovider --db sqlite
-	$(PY) -m pytest -q -p no:cacheprovider --db postgresql
+	VENV=$(VENV) ./scripts/run-tests.sh
 
 lint: install-dev
 	$(VENV)/bin/ruff check .

@@ -14,3 +14,6 @@ workers = int(os.environ.get("WEB_CONCURRENCY", multiprocessing.cpu_count() * 2 
 worker_class = "sync"
 # The slowest requests (a quarterly report as .docx, an XLSX export of every overdue item) take seconds.
 timeout = 60
+# No runtime control socket (gunicornc): nothing here uses it, and its default path
+# (~/.gunicorn/gunicorn.ctl) would be shared by every gunicorn of the same user on the host.
+control_socket_disable = True

@@ -20,13 +20,19 @@ scheduler_cli = AppGroup("scheduler", help="Tiến trình lập lịch nhắc vi
 @reminders_cli.command("run")
 @click.option("--today", "day", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
               help="Chạy như vào ngày này (YYYY-MM-DD); mặc định là hôm nay.")
+@click.option("--at", "at", type=click.DateTime(formats=["%H:%M"]), default=None,
+              help="Giờ (HH:MM, giờ Việt Nam) của lượt chạy; mặc định: bây giờ nếu là hôm nay, 08:00 nếu là ngày khác.")
 @click.option("--dry-run", is_flag=True, help="Chỉ liệt kê những thư sẽ gửi; không ghi, không gửi.")
-def run_reminders(day, dry_run: bool) -> None:
-    """Run one reminder tick as of a day and print one line per reminder sent (or that would be)."""
+def run_reminders(day, at, dry_run: bool) -> None:
+    """Run one reminder tick as of a day and print one line per reminder sent (or that would be).
+
+    The tick acts at an explicit instant: now when the day is today, else 08:00 Vietnam time of that
+    day (or the time given with --at), whatever the time of day the command is run.
+    """
     from app.reminders.services import run_tick, tick_now_for
 
     today = day.date() if day else today_local()
-    now = tick_now_for(today)
+    now = tick_now_for(today, (at.hour, at.minute) if at else None)
     if not current_app.testing:
         gc.collect()
         gc.freeze()  # the app is loaded: keep it out of the way of the tick's garbage collections

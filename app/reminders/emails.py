@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import base64
 import smtplib
-import time
 import uuid
 from dataclasses import dataclass, field
 from datetime import date
@@ -26,6 +25,7 @@ from flask import current_app
 from flask_babel import force_locale
 from flask_mail import BadHeaderError, Connection, Mail, Message, email_dispatched
 
+from app.core.clock import now_utc
 from app.core.enums import ReminderKind
 
 SUBJECT_TITLE_MAX = 120
@@ -295,7 +295,7 @@ class ReminderMessage(Message):
     def freeze(self) -> None:
         """Date the message and write it out now (ahead of sending, see reminders.services._Precomposer)."""
         if self.date is None:
-            self.date = time.time()
+            self.date = now_utc().timestamp()
         self._wire = self._serialise()
 
     def as_bytes(self) -> bytes:
@@ -372,7 +372,7 @@ class TimedConnection(Connection):
         if message.has_bad_headers():
             raise BadHeaderError
         if message.date is None:
-            message.date = time.time()
+            message.date = now_utc().timestamp()
         if self.host is not None:
             envelope = envelope_from or getattr(message, "envelope_sender", None) or parseaddr(message.sender)[1]
             self.host.sendmail(envelope, list(message.recipients), message.as_bytes())

@@ -29,7 +29,7 @@ import sqlalchemy as sa
 from apscheduler.schedulers.blocking import BlockingScheduler
 from flask import Flask, has_request_context
 
-from app.core.clock import LOCAL_TZ, now_utc, today_local
+from app.core.clock import LOCAL_TZ, now_utc, timer_now, today_local
 from app.core.database import write_intent
 from app.extensions import db
 from app.reminders import services
@@ -174,7 +174,7 @@ class SchedulerRunner:
         self._tick_guard = threading.Lock()
         self.scheduler = BlockingScheduler(timezone=LOCAL_TZ, job_defaults=JOB_DEFAULTS)
         self.scheduler.add_job(self.heartbeat, "interval", seconds=self.heartbeat_seconds, id="heartbeat",
-                               next_run_time=now_utc(), replace_existing=True, **JOB_DEFAULTS)
+                               next_run_time=timer_now(), replace_existing=True, **JOB_DEFAULTS)
         self.scheduler.add_job(self.contend, "interval", seconds=self.standby_retry_seconds, id="leader_election",
                                replace_existing=True, **JOB_DEFAULTS)
         self.contend()
@@ -194,7 +194,7 @@ class SchedulerRunner:
             log.info("scheduler %s is the leader (%s); ticking every %s min", self.process, self.lock.description, self.tick_minutes)
             # Runs at once (start-up or take-over catch-up), then every tick_minutes.
             self.scheduler.add_job(self.tick, "interval", minutes=self.tick_minutes, id="reminder_tick",
-                                   next_run_time=now_utc(), replace_existing=True, **JOB_DEFAULTS)
+                                   next_run_time=timer_now(), replace_existing=True, **JOB_DEFAULTS)
         else:
             log.info("scheduler %s on standby: another process holds the %s", self.process, self.lock.description)
 

@@ -55,7 +55,7 @@ from flask_babel import gettext as _
 from sqlalchemy.dialects import postgresql, sqlite
 
 from app.core import audit
-from app.core.clock import LOCAL_TZ, now_utc
+from app.core.clock import LOCAL_TZ, local_instant, now_local, now_utc
 from app.core.db import UTCDateTime
 from app.core.enums import OPEN_STATUSES, MeetingKind, ReminderKind, ReminderState, Role, TaskKind, TaskStatus
 from app.core.errors import Conflict, NotFound
@@ -1200,12 +1200,21 @@ def scheduler_processes() -> list[SchedulerHeartbeat]:
     return list(db.session.scalars(sa.select(SchedulerHeartbeat).order_by(SchedulerHeartbeat.last_seen_at.desc()).limit(20)))
 
 
-def tick_now_for(today: date) -> datetime:
-    """The UTC instant a tick "as of ``today``" runs at: now, moved to that local day."""
-    local_now = now_utc().astimezone(LOCAL_TZ)
-    if today == local_now.date():
-        return local_now.astimezone(UTC)
-    return datetime.combine(today, local_now.timetz().replace(tzinfo=None), LOCAL_TZ).astimezone(UTC)
+#: The local time of day a tick "as of another day" acts at: the start of the office day.
+TICK_TIME_OF_DAY = (8, 0)
+
+
+def tick_now_for(today: date, at: tuple[int, int] | None = None) -> datetime:
+    """The UTC instant a tick "as of ``today``" acts at.
+
+    Today (by the clock) it is now. Any other day it is a fixed local time of that day, 08:00 unless
+    ``at`` (hour, minute) says otherwise, never the real time of day moved to another date: a
+    rehearsal of a past day gives the same result whenever it is run.
+    """
+    if at is None and today == now_local().date():
+        return now_utc()
+    hour, minute = at or TICK_TIME_OF_DAY
+    return local_instant(today, hour, minute)
 
 
 def mail_settings_summary() -> str:

@@ -17,21 +17,25 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+import time_machine
 
-from app.core.clock import today_local
 from app.core.enums import ReminderState
 from app.extensions import db
-from app.models import Notification, ReminderLog, SchedulerHeartbeat, Task, WorkdayOverride
+from app.models import Notification, ReminderLog, SchedulerHeartbeat, Task
 from app.reminders.services import attention_items
 from app.reminders.workdays import load_calendar
+from tests.plugins.processes import child_environment
 from tests.reminders.conftest import at, no_digests, tick
 
 ROOT = Path(__file__).resolve().parents[2]
 DAY = date(2024, 6, 19)
 
 
-def child_env(app, smtp, tmp_path) -> dict:
-    env = dict(os.environ)
+def child_env(app, smtp, tmp_path, clock_start=None) -> dict:
+    """A deployment's environment for a child process; ``clock_start`` is the instant its clock starts at."""
+    env = child_environment()
+    if clock_start is not None:
+        env["CLOCK_START_AT"] = clock_start.isoformat()
     env.update({
         "APP_ENV": "development", "DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"], "FLASK_APP": "wsgi",
         "MAIL_SERVER": "127.0.0.1", "MAIL_PORT": str(smtp.port), "MAIL_SUPPRESS_SEND": "false", "MAIL_TIMEOUT": "5",
@@ -165,15 +169,14 @@ def heartbeats() -> list[tuple[str, bool]]:
 @pytest.mark.slow
 def test_two_scheduler_processes_one_sends_and_the_standby_takes_over(smtp, district, app, tmp_path):
     no_digests()
-    today = today_local()
-    if not load_calendar(today).is_working_day(today):
-        db.session.add(WorkdayOverride(day=today, is_working_day=True, note="test"))
-        db.session.commit()
+    today = DAY  # a working day; both processes' clocks start at 08:00 that morning
+    assert load_calendar(today).is_working_day(today)
     add_tasks(district.agency, 40, today)
-    env = child_env(app, smtp, tmp_path)
+    env = child_env(app, smtp, tmp_path, clock_start=at(DAY))
     cmd = [sys.executable, "-m", "flask", "scheduler", "run", "--heartbeat", "0.5", "--standby-retry", "0.5"]
-    procs = [subprocess.Popen(cmd, env=env, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
-             for _ in range(2)]
+    logs = [tmp_path / f"scheduler{n}.log" for n in range(2)]
+    procs = [subprocess.Popen(cmd, env=env, cwd=ROOT, stdout=subprocess.PIPE, stderr=log.open("w"), text=True)
+             for log in logs]
     try:
         roles = {}
         for proc in procs:
@@ -199,7 +202,8 @@ def test_two_scheduler_processes_one_sends_and_the_standby_takes_over(smtp, dist
         add_tasks(district.agency, 10, today, prefix="Việc mới")
         leader.send_signal(signal.SIGKILL)
         leader.wait(timeout=10)
-        assert len(wait_until(lambda: len(smtp.messages) >= 50 and smtp.messages, 30)) == 50
+        took_over = wait_until(lambda: len(smtp.messages) >= 50 and smtp.messages, 30)
+        assert took_over and len(took_over) == 50, "\n".join(log.read_text()[-3000:] for log in logs)
         new_senders = {m.headers["X-Reminder-Sender"] for m in smtp.messages[40:]}
         assert {s.split(":")[1] for s in new_senders} == {str(standby.pid)}
         assert max(Counter(i for m in smtp.messages for i in m.ids).values()) == 1
@@ -217,18 +221,17 @@ def test_two_scheduler_processes_one_sends_and_the_standby_takes_over(smtp, dist
     assert len(rows) == 50 and all(state is ReminderState.SENT for _i, state, _a in rows)
 
 
-def test_scheduler_tick_and_heartbeat_in_process(smtp, district, app, tmp_path):
+def test_scheduler_tick_and_heartbeat_in_process(smtp, district, app, tmp_path, request):
     """The runner's jobs without the blocking loop: leader lock taken, tick sends, heartbeat stored,
     the admin banner goes away; a second runner on the same lock stays standby."""
     from app.main.services import scheduler_is_stale
     from app.reminders.scheduler import JOB_DEFAULTS, SchedulerRunner, leader_lock_for
 
     no_digests()
-    today = today_local()
-    if not load_calendar(today).is_working_day(today):
-        db.session.add(WorkdayOverride(day=today, is_working_day=True, note="test"))
-        db.session.commit()
-    add_tasks(district.agency, 3, today)
+    traveller = time_machine.travel(at(DAY), tick=False)  # the jobs read the clock: 08:00 on a working day
+    traveller.start()
+    request.addfinalizer(traveller.stop)
+    add_tasks(district.agency, 3, DAY)
     assert scheduler_is_stale()
     db.session.commit()
     first = SchedulerRunner(app, heartbeat_seconds=60, standby_retry_seconds=30)

@@ -41,6 +41,7 @@ from pathlib import Path
 from urllib.parse import urlencode
 
 from tests.plugins.net import free_port
+from tests.plugins.processes import child_environment
 
 ROOT = Path(__file__).resolve().parents[2]
 PASSWORD = "Mat-khau-tai-kiem-thu-2024"
@@ -158,8 +159,13 @@ class Deployment:
         return "\n".join(parts)
 
 
+#: Every process of the deployment starts its clock here (a working Wednesday morning in Vietnam),
+#: so the district's due dates and the schedulers' "today" are the same at any hour of the run.
+DEPLOYMENT_CLOCK_START = "2026-12-02T09:00:00+07:00"
+
+
 def deployment_env(database_url: str, smtp_port: int, workdir: Path) -> dict:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("FLASK_", "APP_", "PYTEST"))}
+    env = child_environment(("FLASK_", "APP_", "PYTEST"), CLOCK_START_AT=DEPLOYMENT_CLOCK_START)
     env.update({
         "APP_ENV": "production", "SECRET_KEY": "scale-out-test-secret-0123456789abcdef", "DATABASE_URL": database_url,
         "FLASK_APP": "wsgi.py", "MAIL_SERVER": "127.0.0.1", "MAIL_PORT": str(smtp_port), "MAIL_TIMEOUT": "10",

@@ -24,6 +24,9 @@ from app.core.permissions import PERMISSIONS
 from tests.security.fuzzing import examples_per_endpoint, form_data, hostile_text, post_forms
 from tests.security.world import PERIOD_CODE, World, build_world
 
+#: Form handling (parsing, validation, CSRF, templates) is the same on either database: SQLite pass only.
+pytestmark = pytest.mark.once
+
 SEED = 20261124
 #: Who posts: the first of these roles that holds the route's permission.
 ACTOR_PREFERENCE = (Role.AGENCY_OFFICER, Role.OFFICE, Role.ADMIN, Role.COMMITTEE)
