@@ -86,19 +86,19 @@ def _download(data: bytes, name: str, fmt: str) -> Response:
     return Response(data, mimetype=MIME[fmt], headers={"Content-Disposition": f'attachment; filename="{name}.{fmt}"'})
 
 
-@bp.route("/organisations/template.<any(csv, xlsx):fmt>")
+@bp.route("/organisations/template.<any(csv,xlsx):fmt>")
 @requires("admin.organisations")
 def organisations_template(fmt: str):
     return _download(organisations.template_file(fmt), "mau-to-chuc", fmt)
 
 
-@bp.route("/organisations/export.<any(csv, xlsx):fmt>")
+@bp.route("/organisations/export.<any(csv,xlsx):fmt>")
 @requires("admin.organisations")
 def export_organisations(fmt: str):
     return _download(organisations.export_file(fmt), "to-chuc", fmt)
 
 
-@bp.route("/users/template.<any(csv, xlsx):fmt>")
+@bp.route("/users/template.<any(csv,xlsx):fmt>")
 @requires("admin.users")
 def users_template(fmt: str):
     return _download(people.template_file(fmt), "mau-nguoi-dung", fmt)
