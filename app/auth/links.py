@@ -133,35 +133,54 @@ def link_url(secret: str) -> str:
     return f"{current_app.config['BASE_URL'].rstrip('/')}/password/set/{secret}"
 
 
-def send_link(pending: PendingMail) -> None:
-    """E-mail one link through the reminders' SMTP connection (with its timeout); raises on failure."""
+def build_message(pending: PendingMail):
+    """The invitation or reset e-mail (always in Vietnamese, like the reminders)."""
     from app.core.clock import LOCAL_TZ
-    from app.reminders.emails import ReminderMessage, dmy, mail_environment, open_connection
+    from app.reminders.emails import ReminderMessage, dmy, mail_environment
 
     env = mail_environment()
+    expires = pending.expires_at.astimezone(LOCAL_TZ)
     context = {"name": pending.name, "url": link_url(pending.secret), "email": pending.email,
-               "district": current_app.config["DISTRICT_NAME"],
-               "expires": pending.expires_at.astimezone(LOCAL_TZ).strftime("%H:%M ") + dmy(
-                   pending.expires_at.astimezone(LOCAL_TZ).date())}
+               "district": current_app.config["DISTRICT_NAME"], "expires": f"{expires:%H:%M} {dmy(expires.date())}"}
     subject = env.get_template(f"emails/account/{pending.purpose}.subject.txt").render(**context).strip()
-    message = ReminderMessage(
+    return ReminderMessage(
         subject=subject, recipients=[pending.email],
         body=env.get_template(f"emails/account/{pending.purpose}.txt").render(**context),
         html=env.get_template(f"emails/account/{pending.purpose}.html").render(**context),
         sender=current_app.config["MAIL_DEFAULT_SENDER"],
         extra_headers={"Auto-Submitted": "auto-generated", "X-Account-Link": pending.purpose},
     )
+
+
+def send_link(pending: PendingMail) -> None:
+    """E-mail one link through the reminders' SMTP connection (with its timeout); raises on failure."""
+    from app.reminders.emails import open_connection
+
     with open_connection() as connection:
-        connection.send(message)
+        connection.send(build_message(pending))
 
 
 def send_all(pending: list[PendingMail]) -> list[tuple[str, str]]:
-    """Send each mail; returns (address, error) for those that failed (re-send with `flask users invite`)."""
-    failures = []
-    for mail in pending:
-        try:
-            send_link(mail)
-        except Exception as error:  # noqa: BLE001 - an SMTP failure must not hide the others' results
-            current_app.logger.warning("account link to %s not sent: %s", mail.email, error)
-            failures.append((mail.email, str(error) or error.__class__.__name__))
+    """Send each mail over one SMTP connection (a district's import is hundreds of them); returns
+    (address, error) for those that failed, which `flask users invite` re-sends."""
+    from app.reminders.emails import open_connection
+
+    failures: list[tuple[str, str]] = []
+    sent: set[str] = set()
+    if not pending:
+        return failures
+    try:
+        with open_connection() as connection:
+            for mail in pending:
+                try:
+                    connection.send(build_message(mail))
+                    sent.add(mail.email)
+                except Exception as error:  # noqa: BLE001 - one refused address must not stop the others
+                    current_app.logger.warning("account link to %s not sent: %s", mail.email, error)
+                    failures.append((mail.email, str(error) or error.__class__.__name__))
+                    connection.reconnect()
+    except Exception as error:  # noqa: BLE001 - the server went away: every mail not yet sent failed
+        current_app.logger.warning("account links not sent: %s", error)
+        done = sent | {email for email, _e in failures}
+        failures += [(m.email, str(error) or error.__class__.__name__) for m in pending if m.email not in done]
     return failures

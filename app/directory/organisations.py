@@ -204,6 +204,8 @@ def apply_import(actor, result: ImportResult) -> ImportResult:
     pending = [e for e in result.entries if e.action != "unchanged"]
     while pending:
         ready = [e for e in pending if e.values.get("parent_code") is None or e.values["parent_code"] in by_code]
+        if not ready:  # cannot happen after _check_tree; never loop forever
+            raise RuntimeError("organisation import: parents could not be ordered")
         for entry in ready:
             org = by_code.get(entry.code)
             data = _form_data(org, entry.values, by_code)

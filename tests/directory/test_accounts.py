@@ -131,3 +131,18 @@ def test_bad_people_file_is_refused_row_by_row(runner, write, smtp):
     for row, column in ((3, "email"), (4, "role"), (5, "org_code"), (6, "email")):
         assert f"dòng {row}, {column}:" in result.output, result.output
     assert db.session.scalar(sa.select(sa.func.count(User.id))) == 0 and smtp.messages == []
+
+
+def test_a_refused_invitation_is_reported_and_can_be_sent_again(runner, write, smtp):
+    assert runner.invoke(args=["orgs", "import", str(write("orgs.csv", ORGS_CSV))]).exit_code == 0
+    smtp.handler.fail_codes["chanhvp@longmy.example"] = "550 mailbox unavailable"
+    result = runner.invoke(args=["users", "import", str(write("people.csv", PEOPLE_CSV))])
+    assert result.exit_code == 1
+    assert "invitations sent: 2" in result.output
+    assert "invitation to chanhvp@longmy.example not sent" in result.output
+    assert {m.recipients[0] for m in smtp.wait_for(2)} == {"quantri@longmy.example", "canbo.btg@longmy.example"}
+    assert find_user_by_email("chanhvp@longmy.example") is not None  # the accounts are kept
+
+    del smtp.handler.fail_codes["chanhvp@longmy.example"]
+    assert runner.invoke(args=["users", "invite", "chanhvp@longmy.example"]).exit_code == 0
+    assert smtp.wait_for(3)[-1].recipients == ["chanhvp@longmy.example"]
