@@ -19,7 +19,6 @@ from datetime import timedelta
 
 import sqlalchemy as sa
 from flask import current_app
-from flask_babel import gettext as _
 
 from app.auth.services import after_password_change, find_user_by_email, set_password_checked
 from app.core import audit
@@ -122,10 +121,16 @@ def use_link(secret: str, password: str) -> User | None:
     ).rowcount
     if not claimed:
         return None
+    # Any other link still out for this person (an old invitation, a reset) is void now.
+    db.session.execute(
+        sa.update(AccountLink)
+        .where(AccountLink.user_id == user.id, AccountLink.used_at.is_(None), AccountLink.revoked_at.is_(None))
+        .values(revoked_at=now)
+    )
     user.failed_logins = 0
     user.locked_until = None
     after_password_change(user)
-    audit.record(user, "password", user, summary=_("Đặt mật khẩu qua liên kết (%(purpose)s)", purpose=link.purpose))
+    audit.record(user, "password", user, summary=f"{user.email}: {link.purpose} link")
     return user
 
 

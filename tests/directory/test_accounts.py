@@ -146,3 +146,15 @@ def test_a_refused_invitation_is_reported_and_can_be_sent_again(runner, write, s
     del smtp.handler.fail_codes["chanhvp@longmy.example"]
     assert runner.invoke(args=["users", "invite", "chanhvp@longmy.example"]).exit_code == 0
     assert smtp.wait_for(3)[-1].recipients == ["chanhvp@longmy.example"]
+
+
+def test_using_one_link_voids_the_others(runner, write, smtp, client):
+    with time_machine.travel(START, tick=False):
+        import_district(runner, write, smtp)
+        invitation = link_token(smtp.to("canbo.btg@longmy.example")[0])
+        client.post_form("/password/forgot", {"email": "canbo.btg@longmy.example", "csrf_token": client.csrf_token("/login")})
+        client.post_form("/password/forgot", {"email": "canbo.btg@longmy.example", "csrf_token": client.csrf_token("/login")})
+        messages = smtp.wait_for(4)
+        assert len(smtp.to("canbo.btg@longmy.example")) == 2  # the second request within 2 minutes sends nothing
+        assert set_password(client, link_token(messages[-1])).status_code == 302
+        assert client.get(f"/password/set/{invitation}").status_code == 404
