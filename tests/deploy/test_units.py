@@ -56,3 +56,14 @@ def test_readme_deployment_section_names_real_files():
     extra = {"APP_ENV", "DATABASE_URL", "INSTANCE_PATH", "TRUSTED_PROXIES", "BIND", "WEB_CONCURRENCY", "FLASK_APP",
              "BACKUP_KEEP_DAYS", "BACKUP_DIR"}
     assert env_names - config_names - extra == set()  # no misspelt setting in the example
+
+
+def test_environment_file_reads_the_same_in_a_shell_and_in_systemd(tmp_path):
+    """The README sources the file in sh (`set -a; . theodoi.env`); systemd reads it as EnvironmentFile."""
+    example = ROOT / "deploy" / "theodoi.env.example"
+    result = subprocess.run(["sh", "-c", f"set -a; . {example}; set +a; env -0"], capture_output=True, timeout=10,
+                            env={"PATH": "/usr/bin:/bin"})
+    assert result.returncode == 0 and result.stderr == b"", result.stderr
+    shell = dict(item.split("=", 1) for item in result.stdout.decode().split("\0") if "=" in item)
+    assert shell["MAIL_DEFAULT_SENDER"] == "Văn phòng Huyện ủy <vanphong@example.vn>"
+    assert shell["DISTRICT_NAME"] == "Long Mỹ" and shell["APP_ENV"] == "production"
