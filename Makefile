@@ -3,7 +3,7 @@ PYTHON ?= python3.11
 VENV   ?= .venv
 PY     := $(VENV)/bin/python
 FLASK  := FLASK_APP=wsgi.py $(VENV)/bin/flask
-APT_PACKAGES := postgresql chromium chromium-driver libreoffice-writer-nogui poppler-utils fonts-liberation2 faketime
+APT_PACKAGES := postgresql chromium chromium-driver libreoffice-writer-nogui poppler-utils fonts-liberation2 faketime nginx systemd
 
 .PHONY: run test fuzz install install-dev system-deps db translations lint bench clean
 
@@ -19,7 +19,7 @@ install-dev: $(VENV)/bin/activate
 translations: $(VENV)/bin/activate
 	$(VENV)/bin/pybabel compile --statistics -d app/translations 2>&1 | tail -1
 
-## Debian packages the tests use (PostgreSQL, Chromium + driver, LibreOffice, pdftoppm, faketime), when root and missing.
+## Debian packages the tests use (PostgreSQL, Chromium + driver, LibreOffice, pdftoppm, faketime, nginx, systemd-analyze), when root and missing.
 system-deps:
 	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \

@@ -83,6 +83,9 @@ class Config:
     ARGON2_PARALLELISM = env_int("ARGON2_PARALLELISM", 2)
     LOGIN_MAX_FAILURES = env_int("LOGIN_MAX_FAILURES", 5)
     LOGIN_LOCKOUT_SECONDS = env_int("LOGIN_LOCKOUT_SECONDS", 15 * 60)
+    #: One-time links e-mailed to people: an invitation to set a first password, a password reset.
+    INVITATION_VALID_HOURS = env_int("INVITATION_VALID_HOURS", 7 * 24)
+    PASSWORD_RESET_VALID_MINUTES = env_int("PASSWORD_RESET_VALID_MINUTES", 60)
 
     #: Scheduler: the heartbeat older than this shows the admin banner.
     SCHEDULER_STALE_MINUTES = env_int("SCHEDULER_STALE_MINUTES", 15)

@@ -11,7 +11,7 @@ from flask.cli import AppGroup
 from app.core.database import write_intent
 from app.extensions import db
 
-users_cli = AppGroup("users", help="Quản lý tài khoản (create, token, deactivate).")
+users_cli = AppGroup("users", help="Quản lý tài khoản (create, import, invite, token, deactivate).")
 
 
 @users_cli.command("create")
@@ -90,10 +90,11 @@ def register_commands(app: Flask) -> None:
     from app.backup import cli as backup
     from app.bench_seed import cli as bench_seed
     from app.directives import cli as directives
+    from app.directory import cli as directory
     from app.reminders import cli as reminders
     from app.reports import cli as reports
 
     app.cli.add_command(users_cli)
     app.cli.add_command(seed_demo)
-    for feature in (directives, reminders, reports, backup, bench_seed):
+    for feature in (directives, reminders, reports, backup, bench_seed, directory):
         feature.register(app)

@@ -1,5 +1,6 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
 from wtforms import (
     BooleanField,
     HiddenField,
@@ -13,11 +14,12 @@ from wtforms import (
 from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional, Regexp
 
 from app.core.enums import OrganisationKind, Role
+from app.models import Organisation
 
 
 class OrganisationForm(FlaskForm):
     version = HiddenField()
-    code = StringField(_l("Mã"), validators=[DataRequired(), Length(max=32), Regexp(r"^[A-Za-zĐđ0-9._-]+$", message=_l("Mã chỉ gồm chữ, số, dấu chấm, gạch."))])
+    code = StringField(_l("Mã"), validators=[DataRequired(), Length(max=32), Regexp(Organisation.CODE_PATTERN, message=_l("Mã chỉ gồm chữ, số, dấu chấm, gạch."))])
     name = StringField(_l("Tên"), validators=[DataRequired(), Length(max=200)])
     short_name = StringField(_l("Tên ngắn"), validators=[Optional(), Length(max=100)])
     kind = SelectField(_l("Loại"), choices=OrganisationKind.choices)
@@ -28,6 +30,18 @@ class OrganisationForm(FlaskForm):
     contact_emails = TextAreaField(_l("Email liên hệ (mỗi dòng một địa chỉ)"), validators=[Optional(), Length(max=2000)])
     is_active = BooleanField(_l("Đang hoạt động"), default=True)
     submit = SubmitField(_l("Lưu"))
+
+
+class ImportForm(FlaskForm):
+    """A directory file to preview (dry run) or import; after a clean preview the file rides along in
+    ``payload`` (base64) so "Nhập" imports exactly what was previewed."""
+
+    file = FileField(_l("Tệp .csv hoặc .xlsx"))
+    payload = HiddenField()
+    filename = HiddenField(validators=[Optional(), Length(max=255)])
+    deactivate_missing = BooleanField(_l("Ngừng hoạt động các tổ chức không có trong tệp (không xóa)"))
+    preview = SubmitField(_l("Xem trước"))
+    confirm = SubmitField(_l("Nhập"))
 
 
 class UserForm(FlaskForm):

@@ -46,7 +46,7 @@ def save_user(actor, user: User | None, data: dict) -> User:
     clash = db.session.scalar(sa.select(User).where(sa.func.lower(User.email) == data["email"].strip().lower()))
     if clash is not None and clash is not user:
         raise ValidationFailed(_("Email %(email)s đã được sử dụng.", email=data["email"]), field="email")
-    if user.id == actor.id and (Role.coerce(data["role"]) is not Role.ADMIN or not data["is_active"]):
+    if actor is not None and user.id == actor.id and (Role.coerce(data["role"]) is not Role.ADMIN or not data["is_active"]):
         raise Conflict(_("Không thể tự bỏ quyền quản trị hoặc tự khóa tài khoản của mình."))
     fields = ("email", "name", "title", "role", "organisation_id")
     before = audit.snapshot(user, fields)

@@ -20,6 +20,19 @@ class PasswordForm(FlaskForm):
     submit = SubmitField(_l("Đổi mật khẩu"))
 
 
+class ForgotPasswordForm(FlaskForm):
+    email = StringField(_l("Email"), validators=[DataRequired(), Email(), Length(max=254)])
+    submit = SubmitField(_l("Gửi liên kết đặt lại mật khẩu"))
+
+
+class SetPasswordForm(FlaskForm):
+    new_password = PasswordField(_l("Mật khẩu mới"), validators=[DataRequired(), Length(max=128)])
+    confirm = PasswordField(
+        _l("Nhập lại mật khẩu mới"), validators=[DataRequired(), EqualTo("new_password", _l("Mật khẩu nhập lại không khớp."))]
+    )
+    submit = SubmitField(_l("Đặt mật khẩu"))
+
+
 class PreferencesForm(FlaskForm):
     locale = SelectField(_l("Ngôn ngữ"), choices=[SelectChoice("vi", "Tiếng Việt"), SelectChoice("en", "English")])
     notification_mode = SelectField(

@@ -207,3 +207,19 @@ def revoke_api_token(user: User) -> None:
 def user_for_api_token(token: str) -> User | None:
     user = db.session.scalar(sa.select(User).where(User.api_token_hash == token_hash(token)))
     return user if user is not None and user.is_active else None
+
+
+def after_password_change(user: User, *, keep_session_token: str | None = None) -> int:
+    """A new password ends every other login and the API token (whoever knew the old password may
+    hold either); the session that made the change, if given, stays. Returns the sessions ended."""
+    if keep_session_token is None:
+        ended = revoke_all_sessions(user)
+    else:
+        ended = db.session.execute(
+            sa.update(UserSession)
+            .where(UserSession.user_id == user.id, UserSession.revoked_at.is_(None),
+                   UserSession.token_hash != token_hash(keep_session_token))
+            .values(revoked_at=now_utc())
+        ).rowcount or 0
+    revoke_api_token(user)  # the person issues a new one on the profile page when needed
+    return ended

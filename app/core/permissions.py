@@ -67,7 +67,7 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
 }
 
 #: Endpoints reachable without an account.
-PUBLIC_ENDPOINTS = frozenset({"auth.login", "static", "main.health", "main.set_language", "api.openapi",
+PUBLIC_ENDPOINTS = frozenset({"auth.login", "auth.forgot_password", "auth.set_password", "static", "main.health", "main.set_language", "api.openapi",
                               "oversight.calendar_feed"})
 
 

@@ -53,6 +53,7 @@ __all__ = [
     "UploadKind",
     "UploadRefused",
     "accept_attribute",
+    "check_spreadsheet",
     "describe_kinds",
     "discard_upload",
     "human_size",
@@ -329,6 +330,11 @@ def _check_actual(archive: zipfile.ZipFile, entries: list[zipfile.ZipInfo], file
         if produced != entry.file_size:
             raise zipfile.BadZipFile(f"size mismatch in {entry.filename}")
         _check_entry_ratio(produced, entry.compress_size, filename)
+
+
+def check_spreadsheet(path: Path, filename: str) -> None:
+    """The zip-bomb and structure checks of an XLSX that is read and not kept (directory imports)."""
+    _check_ooxml_archive(path, filename, KINDS["xlsx"])
 
 
 def store_upload(

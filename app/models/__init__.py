@@ -1,5 +1,6 @@
 """Every model, imported in one place so Alembic, `flask shell` and mappers see them all."""
 
+from app.models.account_links import AccountLink
 from app.models.audit import AuditEvent
 from app.models.directives import Attachment, Directive, DocumentReference, Meeting
 from app.models.organisations import Organisation
@@ -16,6 +17,7 @@ from app.models.tasks import ContentItem, Task, TaskCarryOver, task_coordinator
 from app.models.users import User, UserSession
 
 __all__ = [
+    "AccountLink",
     "AgencyPeriodInput",
     "Attachment",
     "AuditEvent",

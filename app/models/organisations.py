@@ -15,6 +15,8 @@ class Organisation(TimestampMixin, Base):
     """Tổ chức, cơ quan: a node of the district's organisation tree."""
 
     __tablename__ = "organisation"
+    #: What a code may contain: letters (Đ too, as in LĐLĐ), digits, dot, dash, underscore.
+    CODE_PATTERN = r"^[A-Za-zĐđ0-9._-]+$"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     #: Short code from domain.md §1.3 (BTG, BTC, UBKT, …), used by the CLI, the API and imports.
