@@ -7,8 +7,6 @@ import re
 import shutil
 import subprocess
 
-import pytest
-
 from tests.deploy.servers import ROOT
 
 UNITS = ROOT / "deploy" / "systemd"
