@@ -73,6 +73,7 @@ from app.models import (
     User,
 )
 from app.progress import indicators as arithmetic
+from app.tasks import rollup
 from app.tasks.services import check_version, get_task_record_for
 
 #: Roles that may enter a lead report on an agency's behalf (and so may report "Hoàn thành").
@@ -398,59 +399,27 @@ def discard_report_files(report: ProgressReport | None) -> None:
 
 
 def _apply_lead_report(actor: User, task: Task, item: ContentItem | None, report: ProgressReport) -> tuple[dict, dict]:
-    """The lead's report becomes the status of the task, or of the item and then the task by roll-up."""
+    """The lead's report becomes the status of the item, or of the whole task (app.tasks.rollup's
+    whole-task rule), and the task then rolls up from its items."""
     before = audit.snapshot(task, STATUS_FIELDS)
-    target = item or task
-    target.status = report.status
-    target.progress_percent = report.progress_percent
+    on = report.reported_on if report.status is TaskStatus.COMPLETED else None
+    if item is not None:
+        rollup.apply_to_item(task, item, report.status, report.progress_percent, on)
+    else:
+        rollup.apply_to_whole_task(actor, task, report.status, report.progress_percent, on)
     if report.status is TaskStatus.COMPLETED:
         # The office reporting "Hoàn thành" directly is its own confirmation.
-        target.completed_on = report.reported_on
         report.review_state = ReviewState.CONFIRMED
         report.reviewed_by_id = actor.id
         report.reviewed_at = now_utc()
-    else:
-        target.completed_on = None
     if report.status is TaskStatus.COMPLETION_PROPOSED:
         report.review_state = ReviewState.PENDING
-    if item is not None:
-        roll_up(task)
     # Touch the task even when the figures did not change, so every lead report bumps the version
     # (a form opened before it is then refused instead of silently passing).
     task.updated_at = now_utc()
     after = audit.snapshot(task, STATUS_FIELDS)
     old, new = audit.diff(before, after)
     return old, new
-
-
-def roll_up(task: Task) -> None:
-    """Task status and percent from its content items (nội dung), when it has any.
-
-    All completed → completed (on the last item's date); all completed or proposed → proposed;
-    none started → not started; any "chưa hoàn thành" → not completed; otherwise in progress.
-    The percent is the plain mean of the items' percents (items weigh the same).
-    """
-    items = list(task.items)
-    if not items:
-        return
-    statuses = {item.status for item in items}
-    if statuses == {TaskStatus.COMPLETED}:
-        task.status = TaskStatus.COMPLETED
-        task.completed_on = max((i.completed_on for i in items if i.completed_on), default=today_local())
-    elif statuses <= {TaskStatus.COMPLETED, TaskStatus.COMPLETION_PROPOSED}:
-        task.status = TaskStatus.COMPLETION_PROPOSED
-        task.completed_on = None
-    elif statuses == {TaskStatus.NOT_STARTED}:
-        task.status = TaskStatus.NOT_STARTED
-        task.completed_on = None
-    elif TaskStatus.NOT_COMPLETED in statuses:
-        task.status = TaskStatus.NOT_COMPLETED
-        task.completed_on = None
-    else:
-        task.status = TaskStatus.IN_PROGRESS
-        task.completed_on = None
-    total = sum(item.progress_percent for item in items)
-    task.progress_percent = (2 * total + len(items)) // (2 * len(items))  # half-up mean
 
 
 def _report_summary(report: ProgressReport, item: ContentItem | None, n_files: int, n_figures: int,
@@ -755,12 +724,10 @@ def confirm_completion(actor: User, report: ProgressReport, *, completed_on: dat
     if completed_on > today_local():
         raise ValidationFailed(_("Ngày hoàn thành không được sau hôm nay."), field="completed_on")
     before = audit.snapshot(task, STATUS_FIELDS)
-    target = report.content_item or task
-    target.status = TaskStatus.COMPLETED
-    target.progress_percent = 100
-    target.completed_on = completed_on
     if report.content_item is not None:
-        roll_up(task)
+        rollup.apply_to_item(task, report.content_item, TaskStatus.COMPLETED, 100, completed_on)
+    else:
+        rollup.apply_to_whole_task(actor, task, TaskStatus.COMPLETED, 100, completed_on)
     task.updated_at = now_utc()
     report.review_state = ReviewState.CONFIRMED
     report.reviewed_by_id = actor.id
@@ -790,11 +757,10 @@ def return_completion(actor: User, report: ProgressReport, reason: str) -> Progr
     db.session.refresh(report)
     _pending_report(report)
     before = audit.snapshot(task, STATUS_FIELDS)
-    target = report.content_item or task
-    target.status = TaskStatus.IN_PROGRESS
-    target.completed_on = None
     if report.content_item is not None:
-        roll_up(task)
+        rollup.apply_to_item(task, report.content_item, TaskStatus.IN_PROGRESS, report.content_item.progress_percent, None)
+    else:
+        rollup.return_whole_task(actor, task)
     task.updated_at = now_utc()
     report.review_state = ReviewState.RETURNED
     report.reviewed_by_id = actor.id
@@ -903,6 +869,7 @@ def decide_extension(actor: User, request: ExtensionRequest, approve: bool, note
                     orig=vn_date(task.original_due_date))
     else:
         summary = _("Không đồng ý gia hạn: %(note)s", note=note)
+    rollup.apply_rollup(task)  # the due date moved, the status did not: kept the roll-up of the items
     if note and approve:
         summary += f". {note}"
     old, new = audit.diff(before, audit.snapshot(task, ("due_date", "original_due_date")))
@@ -1071,7 +1038,9 @@ def agency_inbox(organisation: Organisation, filters: InboxFilters, today: date 
             # The list shows the directive's number only: not its body, which can be the whole notice.
             .options(joinedload(Task.directive).load_only(Directive.number, Directive.doc_type,
                                                           Directive.issuer_suffix, Directive.title),
-                     lazyload(Task.lead_org)))
+                     lazyload(Task.lead_org),
+                     # Days late are the task's units' (app.tasks.units): its items, in one query.
+                     selectinload(Task.items)))
     only = group if group in INBOX_GROUPS else None
     if only:
         stmt = stmt.where(ranked.c.grp == only)

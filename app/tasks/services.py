@@ -59,9 +59,9 @@ def visible_tasks_stmt(user, filters: TaskFilters) -> sa.Select:
     if filters.due_before:
         stmt = stmt.where(Task.due_date <= filters.due_before)
     if filters.overdue_as_of:
-        from app.main.services import overdue_clause
+        from app.tasks.units import task_has_overdue_unit
 
-        stmt = stmt.where(overdue_clause(filters.overdue_as_of))
+        stmt = stmt.where(task_has_overdue_unit(filters.overdue_as_of))
     if filters.query:
         pattern = f"%{filters.query.strip()}%"
         stmt = stmt.where(sa.or_(Task.title.ilike(pattern), Task.description.ilike(pattern)))
