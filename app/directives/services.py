@@ -945,11 +945,16 @@ def _write_task(task: Task, plan: _TaskPlan) -> None:
 def _sync_items(task: Task, plans: list[_ItemPlan]) -> None:
     """Make the task's items match *plans*: update rows with an id, add new ones, delete the others."""
     existing = {item.id: item for item in task.items}
+    carries_own_status = not existing and task.id is not None
     kept: list[ContentItem] = []
     for ordinal, plan in enumerate(plans, start=1):
         item = existing.pop(plan.id, None) if plan.id else None
         if item is None:
-            item = ContentItem(text=plan.text)
+            item = ContentItem(text=plan.text, status=TaskStatus.NOT_STARTED, progress_percent=0)
+            if carries_own_status and not kept:
+                # A task entered without items was its own unit: its first item takes over its state.
+                item.status, item.progress_percent = task.status, task.progress_percent
+                item.completed_on = task.completed_on
             task.items.append(item)
         item.ordinal, item.text = ordinal, plan.text
         item.lead_org = plan.lead
