@@ -54,6 +54,7 @@ from sqlalchemy.orm import selectinload
 
 from app.core import audit
 from app.core.clock import today_local
+from app.core.db import check_version
 from app.core.enums import (
     OVERSIGHT_ROLES,
     DirectiveStatus,
@@ -63,9 +64,9 @@ from app.core.enums import (
     TaskKind,
     TaskStatus,
 )
-from app.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from app.core.errors import Conflict, NotFound, ValidationFailed
 from app.core.periods import PeriodPhraseError, cycle_end, quarter_label, resolve_due_phrase
-from app.core.permissions import EDITORS, task_visibility_clause
+from app.core.permissions import require, task_visibility_clause
 from app.core.text import normalize
 from app.directives import importer
 from app.directives.refs import (
@@ -221,8 +222,9 @@ def _clean(text: str | None) -> str:
 
 
 def _require_editor(actor) -> None:
-    if actor is not None and actor.role not in EDITORS:
-        raise PermissionDenied(_("Bạn không có quyền thực hiện thao tác này."))
+    """Editors of directives and tasks; ``None`` is the system itself (imports, seeds, the CLI)."""
+    if actor is not None:
+        require(actor, "directive.edit")
 
 
 def _org(org_id: int | None, what: str) -> Organisation:
@@ -241,13 +243,6 @@ def _vn(d: date) -> str:
 def term_start_year_for(day: date) -> int:
     """First year of the 5-year Party term (nhiệm kỳ) containing *day*: 2020 for 2020–2024, 2025 for 2025–2029."""
     return TERM_EPOCH + TERM_LENGTH * ((day.year - TERM_EPOCH) // TERM_LENGTH)
-
-
-def check_version(obj, expected_version: int | None) -> None:
-    """Refuse a save made from a form opened before someone else saved (optimistic lock)."""
-    if expected_version is not None and int(expected_version) != obj.version_id:
-        raise Conflict(_("Dữ liệu đã được người khác thay đổi trong lúc bạn sửa. Vui lòng tải lại trang và nhập lại."),
-                       details={"current_version": obj.version_id})
 
 
 # =============================================================================================

@@ -7,7 +7,7 @@ from datetime import date, timedelta
 
 import sqlalchemy as sa
 from flask import current_app
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import joinedload, selectinload
 
 from app.core.clock import now_utc
 from app.core.enums import ReviewState, TaskKind, TaskStatus
@@ -86,7 +86,8 @@ def overdue_tasks(user, today: date, limit: int = 10) -> list[Task]:
     stmt = (
         sa.select(Task)
         .where(task_visibility_clause(user), task_has_overdue_unit(today))
-        .options(joinedload(Task.directive))  # the list shows each task's directive number
+        # The list shows each task's directive number and days late (its units: the items).
+        .options(joinedload(Task.directive), selectinload(Task.items))
         .order_by(Task.due_date, Task.id)
         .limit(limit)
     )
@@ -97,7 +98,7 @@ def upcoming_tasks(user, today: date, limit: int = 10) -> list[Task]:
     stmt = (
         sa.select(Task)
         .where(task_visibility_clause(user), task_may_be_open(), Task.due_date >= today)
-        .options(joinedload(Task.directive))
+        .options(joinedload(Task.directive), selectinload(Task.items))
         .order_by(Task.due_date, Task.id)
         .limit(limit)
     )

@@ -48,10 +48,10 @@ from app.core.enums import (
     TaskKind,
     TaskStatus,
 )
-from app.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from app.core.errors import Conflict, NotFound, ValidationFailed
 from app.core.numbers import percent_value
 from app.core.periods import PeriodPhraseError, parse_quarter_code, quarter_bounds, quarter_label, quarter_of
-from app.core.permissions import PERMISSIONS, agency_role_in_task, can_view_task, task_visibility_clause
+from app.core.permissions import agency_role_in_task, can_view_task, require, task_visibility_clause
 from app.core.search import folded_match, query_words, text_matches
 from app.core.security import new_token, token_hash
 from app.core.text import strip_diacritics
@@ -77,6 +77,7 @@ from app.tasks.units import (
     bucket_of_days,
     task_may_be_open,
     unit_due,
+    unit_of,
     unit_open_on,
     unit_original_due,
     unit_overdue,
@@ -258,8 +259,6 @@ def _units_query(as_of: date) -> sa.Select:
     """
     due, org = unit_due(), unit_owner()
     common = [unit_overdue(as_of)]
-    if as_of >= today_local():
-        common.append(task_may_be_open())
     # The kind as its stored text: the snapshot keeps strings, and converting thousands of rows to the
     # enum and back cost a quarter of a rebuild.
     columns = (Task.id.label("task_id"), sa.func.coalesce(ContentItem.id, 0).label("item_id"), org.label("org_id"),
@@ -636,7 +635,7 @@ class UnitDetail:
 def unit_detail(task: Task, item_id: int | None, today: date) -> UnitDetail:
     """The action page's history of one unit: reports, reminders, explanations, extensions, pending reviews."""
     org_id, item = _target_org(task, item_id)
-    due = (item.due_date if item is not None and item.due_date else None) or task.due_date
+    unit = unit_of(task, item)
     reports = list(db.session.scalars(
         sa.select(ProgressReport).where(ProgressReport.task_id == task.id)
         .order_by(ProgressReport.created_at.desc(), ProgressReport.id.desc()).limit(10)))
@@ -652,8 +651,7 @@ def unit_detail(task: Task, item_id: int | None, today: date) -> UnitDetail:
         sa.select(ExtensionRequest).where(ExtensionRequest.task_id == task.id)
         .order_by(ExtensionRequest.created_at.desc(), ExtensionRequest.id.desc())))
     pending = [r for r in reports if r.review_state is ReviewState.PENDING]
-    late = (today - due).days if due is not None and task.kind is not TaskKind.CONTINUOUS else 0
-    return UnitDetail(task, item, db.session.get(Organisation, org_id), due, max(0, late), reports, reminders, level,
+    return UnitDetail(task, item, db.session.get(Organisation, org_id), unit.due, unit.days_late(today), reports, reminders, level,
                       explanations, extensions, pending)
 
 
@@ -748,11 +746,6 @@ def overdue_xlsx(filters: OverdueFilters, *, district: str = "") -> bytes:
 # ============================================================================================
 
 
-def _require(actor: User, permission: str, message: str) -> None:
-    if actor.role not in PERMISSIONS[permission]:
-        raise PermissionDenied(message)
-
-
 def _clean_text(value: str | None, field_name: str, *, required: bool, label: str) -> str:
     text = (value or "").strip()
     if required and not text:
@@ -782,7 +775,7 @@ def _target_org(task: Task, item_id: int | None) -> tuple[int, ContentItem | Non
     item = next((i for i in task.items if i.id == item_id), None)
     if item is None:
         raise NotFound(_("Không tìm thấy nội dung của nhiệm vụ."))
-    return item.lead_org_id or task.lead_org_id, item
+    return unit_of(task, item).owner_id, item
 
 
 @dataclass
@@ -842,7 +835,7 @@ def send_manual_reminder(actor: User, task: Task, *, item_id: int | None = None,
                          as_of: date | None = None) -> ReminderResult:
     """Nhắc việc trực tiếp: e-mail the agency's people now, log each send (ReminderLog, kind MANUAL),
     notify them in the app and audit it.  A failed send is logged as failed, not raised."""
-    _require(actor, "overdue.remind", _("Bạn không có quyền nhắc việc."))
+    require(actor, "overdue.remind", _("Bạn không có quyền nhắc việc."))
     message = _clean_text(message, "message", required=False, label=_("lời nhắc"))
     if task.status is TaskStatus.COMPLETED:
         raise ValidationFailed(_("Nhiệm vụ đã hoàn thành, không cần nhắc."))
@@ -890,7 +883,7 @@ def send_manual_reminder(actor: User, task: Task, *, item_id: int | None = None,
 
 def request_explanation(actor: User, task: Task, message: str) -> ExplanationRequest:
     """Yêu cầu giải trình: ask the lead agency why the task is late; one open request at a time."""
-    _require(actor, "explanation.request", _("Bạn không có quyền yêu cầu giải trình."))
+    require(actor, "explanation.request", _("Bạn không có quyền yêu cầu giải trình."))
     message = _clean_text(message, "message", required=True, label=_("nội dung yêu cầu"))
     if task.status is TaskStatus.COMPLETED:
         raise ValidationFailed(_("Nhiệm vụ đã hoàn thành, không cần giải trình."))
@@ -912,7 +905,7 @@ def can_answer_explanation(user: User, request: ExplanationRequest) -> bool:
 
 
 def answer_explanation(actor: User, request: ExplanationRequest, answer: str) -> ExplanationRequest:
-    _require(actor, "explanation.answer", _("Chỉ cơ quan thực hiện nhiệm vụ trả lời giải trình."))
+    require(actor, "explanation.answer", _("Chỉ cơ quan thực hiện nhiệm vụ trả lời giải trình."))
     if not can_answer_explanation(actor, request):
         raise NotFound(_("Không tìm thấy yêu cầu giải trình."))
     answer = _clean_text(answer, "answer", required=True, label=_("nội dung giải trình"))

@@ -47,7 +47,9 @@ from sqlalchemy.orm import selectinload
 
 from app.core import audit
 from app.core.clock import LOCAL_TZ, now_utc, today_local
+from app.core.db import check_version as core_check_version
 from app.core.enums import (
+    AGENCY_ROLES,
     OVERSIGHT_ROLES,
     DirectiveStatus,
     MeetingKind,
@@ -60,6 +62,7 @@ from app.core.enums import (
 from app.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from app.core.numbers import count, date_vn, period_label, place_date_line, roman
 from app.core.periods import quarter_bounds, quarter_label, quarter_of, report_period_heading
+from app.core.permissions import require
 from app.core.text import normalize, search_key
 from app.extensions import db
 from app.models import (
@@ -1263,14 +1266,12 @@ REPORT_FIELDS = ("as_of", "number", "issued_on", "signer_name", "signer_title", 
 
 
 def _require_editor(actor) -> None:
-    if actor is None or actor.role not in (Role.ADMIN, Role.OFFICE, Role.OFFICE_CHIEF):
-        raise PermissionDenied(_("Chỉ Văn phòng được soạn báo cáo định kỳ."))
+    require(actor, "report.edit", _("Chỉ Văn phòng được soạn báo cáo định kỳ."))
 
 
 def check_version(obj, expected_version: int | None) -> None:
-    if expected_version is not None and int(expected_version) != obj.version_id:
-        raise Conflict(_("Báo cáo đã được người khác cập nhật trong lúc bạn sửa. Vui lòng tải lại trang và nhập lại."),
-                       details={"current_version": obj.version_id})
+    core_check_version(obj, expected_version,
+                       lambda: _("Báo cáo đã được người khác cập nhật trong lúc bạn sửa. Vui lòng tải lại trang và nhập lại."))
 
 
 def list_reports() -> list[PeriodReport]:
@@ -1446,11 +1447,9 @@ AGENCY_INPUT_FIELDS = ("results_text", "next_tasks_text", "proposals_text", "dec
 def _require_agency_access(actor, org: Organisation) -> None:
     if not org.report_heading:
         raise PermissionDenied(_("%(agency)s không có mục riêng trong báo cáo định kỳ.", agency=org.name))
-    if actor.role in (Role.ADMIN, Role.OFFICE, Role.OFFICE_CHIEF):
-        return
-    if actor.role in (Role.AGENCY_HEAD, Role.AGENCY_OFFICER) and actor.organisation_id == org.id:
-        return
-    raise PermissionDenied(_("Bạn chỉ được nhập báo cáo của cơ quan mình."))
+    require(actor, "report.agency_input", _("Bạn chỉ được nhập báo cáo của cơ quan mình."))
+    if actor.role in AGENCY_ROLES and actor.organisation_id != org.id:
+        raise PermissionDenied(_("Bạn chỉ được nhập báo cáo của cơ quan mình."))
 
 
 def get_agency_input(actor, org: Organisation, period: Period) -> AgencyPeriodInput | None:
@@ -1615,8 +1614,7 @@ def carry_over(actor, report: PeriodReport, choices: Mapping[int, date]) -> Dire
     Each task keeps its id, history and original due date; a TaskCarryOver row records where it came
     from and its previous due date; its unfinished content items take the new due date too.
     """
-    if actor is None or actor.role not in (Role.ADMIN, Role.OFFICE, Role.OFFICE_CHIEF):
-        raise PermissionDenied(_("Chỉ Văn phòng được chuyển tiếp nhiệm vụ."))
+    require(actor, "report.carry_over", _("Chỉ Văn phòng được chuyển tiếp nhiệm vụ."))
     if not choices:
         raise ValidationFailed(_("Chưa chọn nhiệm vụ nào để chuyển tiếp."))
     meeting = db.session.get(Meeting, report.meeting_id) if report.meeting_id else None

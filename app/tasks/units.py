@@ -22,6 +22,7 @@ from datetime import date
 
 import sqlalchemy as sa
 
+from app.core.clock import today_local
 from app.core.enums import OPEN_STATUSES, TaskKind, TaskStatus
 from app.models import ContentItem, Task
 
@@ -68,14 +69,17 @@ def unit_open_on(as_of: date):
     return sa.and_(sa.not_(closed_by(Task.status, Task.completed_on, as_of)), sa.not_(item_closed))
 
 
-def unit_overdue(as_of: date, due=None):
-    """The unit is overdue on ``as_of``; ``due`` may name an equivalent due expression (an index hint)."""
-    return sa.and_(Task.kind != TaskKind.CONTINUOUS, (unit_due() if due is None else due) < as_of, unit_open_on(as_of))
+def unit_overdue(as_of: date):
+    """The unit is overdue on ``as_of`` (SQL)."""
+    clauses = [Task.kind != TaskKind.CONTINUOUS, unit_due() < as_of, unit_open_on(as_of)]
+    if as_of >= today_local():
+        clauses.append(task_may_be_open())  # implied today: lets the scan start from ix_task_status_due
+    return sa.and_(*clauses)
 
 
 def task_may_be_open():
-    """A task whose status is open: every task with an open unit today has one (the roll-up keeps
-    a task's status the least advanced of its items'), so index scans may start from it."""
+    """A task whose status is open.  Every unit open today belongs to one: a task with items has the
+    roll-up of their statuses (app.tasks.rollup), and no completion is dated after today."""
     return Task.status.in_(list(OPEN_STATUSES))
 
 
