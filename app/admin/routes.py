@@ -9,6 +9,7 @@ from wtforms.fields.choices import SelectChoice
 from app.admin import bp
 from app.admin.forms import OrganisationForm, UserForm
 from app.admin.services import ORG_FIELDS, save_organisation, save_user
+from app.core.args import int_arg
 from app.core.errors import DomainError
 from app.core.permissions import requires
 from app.extensions import db
@@ -89,10 +90,10 @@ def user_form(user_id: int | None):
 @bp.route("/audit")
 @requires("audit.view")
 def audit_log():
-    after = request.args.get("after", "")
+    after = int_arg("after")
     stmt = sa.select(AuditEvent).order_by(AuditEvent.id.desc()).limit(100)
-    if after.isdigit():
-        stmt = stmt.where(AuditEvent.id < int(after))
+    if after is not None:
+        stmt = stmt.where(AuditEvent.id < after)
     events = db.session.scalars(stmt).all()
     next_after = events[-1].id if len(events) == 100 else None
     return render_template("admin/audit.html", events=events, next_after=next_after)

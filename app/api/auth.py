@@ -16,7 +16,7 @@ from flask_babel import gettext as _
 
 from app.api.errors import Unauthorized
 from app.core.errors import PermissionDenied
-from app.core.permissions import PERMISSIONS
+from app.core.permissions import PERMISSIONS, has_permission
 
 #: Longest token accepted (``new_token`` makes 43 characters); longer values are not even hashed.
 MAX_TOKEN_LENGTH = 256
@@ -67,7 +67,7 @@ def api_requires(permission: str) -> Callable:
             # Flask-Login's current_user (locale choice, helpers) is the token's user for this
             # request only; nothing is written to the session cookie.
             g._login_user = user
-            if user.role not in PERMISSIONS[permission]:
+            if not has_permission(user, permission):
                 raise PermissionDenied(_("Bạn không có quyền thực hiện thao tác này."))
             return view(*args, **kwargs)
 

@@ -50,3 +50,25 @@ class Base(DeclarativeBase):
 class TimestampMixin:
     created_at: Mapped[datetime] = mapped_column(default=now_utc)
     updated_at: Mapped[datetime] = mapped_column(default=now_utc, onupdate=now_utc)
+
+
+def check_version(obj, expected_version: int | str | None, message=None) -> None:
+    """The optimistic lock: refuse a save made from a form opened before someone else saved ``obj``.
+
+    ``None`` means the caller carries no version (a system write).  ``message`` is the text of the
+    refusal, or a function building it (only called when the version is stale)."""
+    if expected_version is None:
+        return
+    try:
+        stale = int(expected_version) != obj.version_id
+    except (TypeError, ValueError):
+        stale = True
+    if not stale:
+        return
+    from flask_babel import gettext as _
+
+    from app.core.errors import Conflict
+
+    text = message() if callable(message) else message
+    raise Conflict(text or _("Dữ liệu đã được người khác thay đổi trong lúc bạn sửa. Vui lòng tải lại trang và nhập lại."),
+                   details={"current_version": obj.version_id})

@@ -25,7 +25,6 @@ import sqlalchemy as sa
 from flask import current_app, has_request_context, request
 from markupsafe import Markup
 
-from app.core.enums import OPEN_STATUSES
 from app.extensions import db
 
 T = TypeVar("T")
@@ -62,6 +61,7 @@ def data_fingerprint(as_of: date) -> tuple:
 @functools.cache
 def _fingerprint_stmt():
     from app.models import AuditEvent, ContentItem, ReminderLog, Task
+    from app.tasks.units import task_may_be_open
 
     def newest(model, column, *where):
         return sa.select(column).where(*where).order_by(model.id.desc()).limit(1).scalar_subquery()
@@ -69,7 +69,9 @@ def _fingerprint_stmt():
     # A deleted task's event names the task as its entity, not in task_id.
     about_work = sa.or_(AuditEvent.task_id.is_not(None),
                         AuditEvent.entity_type.in_(("Task", "ContentItem", "Directive", "Organisation")))
-    open_past_due = sa.and_(Task.status.in_(list(OPEN_STATUSES)), Task.due_date < sa.bindparam("as_of", type_=sa.Date))
+    # Open tasks past due: every overdue unit's task is one of them or has an item due earlier
+    # (an item's change is audited, and the newest item moves the newest-item column).
+    open_past_due = sa.and_(task_may_be_open(), Task.due_date < sa.bindparam("as_of", type_=sa.Date))
     # The sum of the newest events' ids, not the newest id alone: on PostgreSQL two writers can commit
     # out of id order (101 before 100), and a page built between the two commits must not outlive the
     # second.  The later commit enters the window and changes the sum.

@@ -75,6 +75,17 @@ def has_permission(user, permission: str) -> bool:
     return bool(user and user.is_authenticated and user.role in PERMISSIONS[permission])
 
 
+def require(actor, permission: str, message: str | None = None) -> None:
+    """The services' check: ``actor`` holds ``permission`` in the declared table, or PermissionDenied
+    (with ``message``, or a generic one).  Nobody (``None``) holds nothing."""
+    if actor is None or actor.role not in PERMISSIONS[permission]:
+        from flask_babel import gettext as _
+
+        from app.core.errors import PermissionDenied
+
+        raise PermissionDenied(message or _("Bạn không có quyền thực hiện thao tác này."))
+
+
 def requires(permission: str) -> Callable:
     """View decorator: login required, then the role must hold ``permission`` (403 otherwise)."""
     if permission not in PERMISSIONS:
@@ -87,7 +98,7 @@ def requires(permission: str) -> Callable:
                 from app.extensions import login_manager
 
                 return login_manager.unauthorized()
-            if current_user.role not in PERMISSIONS[permission]:
+            if not has_permission(current_user, permission):
                 abort(403)
             return view(*args, **kwargs)
 

@@ -14,6 +14,7 @@ from flask_login import current_user
 from sqlalchemy.orm.exc import StaleDataError
 from wtforms.fields.choices import SelectChoice
 
+from app.core.args import int_arg
 from app.core.clock import today_local
 from app.core.enums import (
     OVERSIGHT_ROLES,
@@ -43,11 +44,6 @@ from app.directives.refs import DOC_TYPES
 from app.extensions import db
 from app.models import Attachment, ContentItem, Directive, Meeting, Organisation, Task
 from app.tasks.services import form_version
-
-
-def _int_arg(name: str) -> int | None:
-    value = request.args.get(name, "")
-    return int(value) if value.isdigit() and len(value) < 10 else None
 
 
 def _refused(error: DomainError) -> None:
@@ -88,11 +84,11 @@ def index():
         status = None
     doc_type = request.args.get("type") or None
     filters = services.DirectiveFilters(
-        year=_int_arg("year"), quarter=_int_arg("quarter"),
+        year=int_arg("year"), quarter=int_arg("quarter"),
         issuer_suffix=(request.args.get("issuer") or "").strip()[:32] or None,
-        doc_type=doc_type if doc_type in DOC_TYPES else None, status=status, agency_id=_int_arg("agency"),
-        meeting_id=_int_arg("meeting"), query=(request.args.get("q") or "").strip()[:200] or None)
-    directives, next_after = services.list_directives(current_user, filters, after_id=_int_arg("after"))
+        doc_type=doc_type if doc_type in DOC_TYPES else None, status=status, agency_id=int_arg("agency"),
+        meeting_id=int_arg("meeting"), query=(request.args.get("q") or "").strip()[:200] or None)
+    directives, next_after = services.list_directives(current_user, filters, after_id=int_arg("after"))
     agencies = Organisation.query_active() if current_user.role in OVERSIGHT_ROLES else [current_user.organisation]
     return render_template("directives/index.html", directives=directives, next_after=next_after, filters=filters,
                            options=services.filter_options(), agencies=agencies, statuses=list(DirectiveStatus),
@@ -111,7 +107,7 @@ def _directive_form(form: DirectiveForm) -> DirectiveForm:
 def create():
     form = _directive_form(DirectiveForm())
     if request.method == "GET":
-        form.meeting_id.data = _int_arg("meeting") or 0
+        form.meeting_id.data = int_arg("meeting") or 0
         meeting = db.session.get(Meeting, form.meeting_id.data) if form.meeting_id.data else None
         proposal = services.propose_symbol("HU", "TB", meeting.held_on if meeting else None)
         form.number.data = proposal["number"]
@@ -496,9 +492,9 @@ def import_into(directive_id: int):
 @requires("directive.view")
 def meetings():
     kind = request.args.get("kind") or None
-    filters = services.MeetingFilters(year=_int_arg("year"),
+    filters = services.MeetingFilters(year=int_arg("year"),
                                       kind=kind if kind in {k.value for k in MeetingKind} else None)
-    rows, next_after = services.list_meetings(filters, after_id=_int_arg("after"))
+    rows, next_after = services.list_meetings(filters, after_id=int_arg("after"))
     return render_template("directives/meetings.html", meetings=rows, next_after=next_after, filters=filters,
                            kinds=list(MeetingKind))
 

@@ -35,7 +35,7 @@ anything else a *one-off* task.  A one-off task needs a date or a phrase.
 
 "All communes" (tất cả xã, thị trấn): the task keeps its lead agency (who follows the work as a
 whole) and gets one content item per active commune (``Organisation.kind == commune``), led by
-that commune.  Its status and progress are rolled up from the items by :func:`rollup_from_items`.
+that commune.  Its status and progress are rolled up from the items by :func:`app.tasks.rollup.apply_rollup`.
 
 References (trích dẫn văn bản): see :func:`sync_references`.
 """
@@ -54,6 +54,7 @@ from sqlalchemy.orm import selectinload
 
 from app.core import audit
 from app.core.clock import today_local
+from app.core.db import check_version
 from app.core.enums import (
     OVERSIGHT_ROLES,
     DirectiveStatus,
@@ -63,9 +64,9 @@ from app.core.enums import (
     TaskKind,
     TaskStatus,
 )
-from app.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from app.core.errors import Conflict, NotFound, ValidationFailed
 from app.core.periods import PeriodPhraseError, cycle_end, quarter_label, resolve_due_phrase
-from app.core.permissions import EDITORS, task_visibility_clause
+from app.core.permissions import require, task_visibility_clause
 from app.core.text import normalize
 from app.directives import importer
 from app.directives.refs import (
@@ -90,6 +91,7 @@ from app.models import (
     TaskCarryOver,
     task_coordinator,
 )
+from app.tasks.rollup import apply_rollup
 
 #: Occurrences of a recurring task generated beyond the current cycle.
 OCCURRENCES_AHEAD = 3
@@ -220,8 +222,9 @@ def _clean(text: str | None) -> str:
 
 
 def _require_editor(actor) -> None:
-    if actor is not None and actor.role not in EDITORS:
-        raise PermissionDenied(_("Bạn không có quyền thực hiện thao tác này."))
+    """Editors of directives and tasks; ``None`` is the system itself (imports, seeds, the CLI)."""
+    if actor is not None:
+        require(actor, "directive.edit")
 
 
 def _org(org_id: int | None, what: str) -> Organisation:
@@ -240,13 +243,6 @@ def _vn(d: date) -> str:
 def term_start_year_for(day: date) -> int:
     """First year of the 5-year Party term (nhiệm kỳ) containing *day*: 2020 for 2020–2024, 2025 for 2025–2029."""
     return TERM_EPOCH + TERM_LENGTH * ((day.year - TERM_EPOCH) // TERM_LENGTH)
-
-
-def check_version(obj, expected_version: int | None) -> None:
-    """Refuse a save made from a form opened before someone else saved (optimistic lock)."""
-    if expected_version is not None and int(expected_version) != obj.version_id:
-        raise Conflict(_("Dữ liệu đã được người khác thay đổi trong lúc bạn sửa. Vui lòng tải lại trang và nhập lại."),
-                       details={"current_version": obj.version_id})
 
 
 # =============================================================================================
@@ -944,11 +940,16 @@ def _write_task(task: Task, plan: _TaskPlan) -> None:
 def _sync_items(task: Task, plans: list[_ItemPlan]) -> None:
     """Make the task's items match *plans*: update rows with an id, add new ones, delete the others."""
     existing = {item.id: item for item in task.items}
+    carries_own_status = not existing and task.id is not None
     kept: list[ContentItem] = []
     for ordinal, plan in enumerate(plans, start=1):
         item = existing.pop(plan.id, None) if plan.id else None
         if item is None:
-            item = ContentItem(text=plan.text)
+            item = ContentItem(text=plan.text, status=TaskStatus.NOT_STARTED, progress_percent=0)
+            if carries_own_status and not kept:
+                # A task entered without items was its own unit: its first item takes over its state.
+                item.status, item.progress_percent = task.status, task.progress_percent
+                item.completed_on = task.completed_on
             task.items.append(item)
         item.ordinal, item.text = ordinal, plan.text
         item.lead_org = plan.lead
@@ -974,8 +975,7 @@ def add_task(actor, directive: Directive, data: TaskInput, *, ordinal: int | Non
     db.session.add(task)
     _sync_items(task, _commune_items(plan) if plan.all_communes else (plan.items or [_ItemPlan(plan.title, None, None)]))
     db.session.flush()
-    if task.is_all_communes:
-        rollup_from_items(task)
+    apply_rollup(task)
     audit.record(actor, "create", task, task_id=task.id, summary=_("Giao nhiệm vụ: %(t)s", t=task.title[:200]),
                  after=audit.snapshot(task, TASK_FIELDS))
     if task.kind is TaskKind.RECURRING:
@@ -998,8 +998,7 @@ def update_task_breakdown(actor, task: Task, data: TaskInput, *, expected_versio
     else:
         _sync_items(task, plan.items or [_ItemPlan(plan.title, None, None)])
     db.session.flush()
-    if task.is_all_communes:
-        rollup_from_items(task)
+    apply_rollup(task)  # items added, removed or re-dated: the task follows them
     after = audit.snapshot(task, TASK_FIELDS) | {"coordinators": [o.code for o in task.coordinators],
                                                  "items": [i.text for i in task.items]}
     old, new = audit.diff(before, after)
@@ -1107,37 +1106,8 @@ def delete_item(actor, item: ContentItem) -> None:
     db.session.flush()
     for ordinal, each in enumerate(sorted(task.items, key=lambda i: (i.ordinal, i.id)), start=1):
         each.ordinal = ordinal
-    if task.is_all_communes and task.items:
-        rollup_from_items(task)
+    apply_rollup(task)
     db.session.flush()
-
-
-def rollup_from_items(task: Task) -> None:
-    """Task status and progress from its content items (used for "all communes" tasks).
-
-    All items completed → completed (on the last item's date); all completed or proposed →
-    completion proposed; any started → in progress; any reported unfinished → not completed;
-    otherwise not started.  Progress is the items' average (a completed item counts 100%).
-    """
-    items = list(task.items)
-    if not items:
-        return
-    statuses = [i.status for i in items]
-    if all(s is TaskStatus.COMPLETED for s in statuses):
-        status = TaskStatus.COMPLETED
-    elif all(s in (TaskStatus.COMPLETED, TaskStatus.COMPLETION_PROPOSED) for s in statuses):
-        status = TaskStatus.COMPLETION_PROPOSED
-    elif any(s in (TaskStatus.IN_PROGRESS, TaskStatus.COMPLETED, TaskStatus.COMPLETION_PROPOSED) for s in statuses):
-        status = TaskStatus.IN_PROGRESS
-    elif any(s is TaskStatus.NOT_COMPLETED for s in statuses):
-        status = TaskStatus.NOT_COMPLETED
-    else:
-        status = TaskStatus.NOT_STARTED
-    percents = [100 if i.status is TaskStatus.COMPLETED else i.progress_percent for i in items]
-    task.status = status
-    task.progress_percent = round(sum(percents) / len(percents))
-    task.completed_on = max((i.completed_on for i in items if i.completed_on), default=None) \
-        if status is TaskStatus.COMPLETED else None
 
 
 # --------------------------------------------------------------------------- recurring occurrences

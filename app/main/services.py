@@ -7,10 +7,10 @@ from datetime import date, timedelta
 
 import sqlalchemy as sa
 from flask import current_app
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import joinedload, selectinload
 
 from app.core.clock import now_utc
-from app.core.enums import OPEN_STATUSES, ReviewState, TaskKind, TaskStatus
+from app.core.enums import ReviewState, TaskKind, TaskStatus
 from app.core.permissions import task_visibility_clause
 from app.extensions import db
 from app.models import (
@@ -22,6 +22,15 @@ from app.models import (
     ProgressReport,
     SchedulerHeartbeat,
     Task,
+)
+from app.tasks.units import (
+    task_has_overdue_unit,
+    task_may_be_open,
+    unit_due,
+    unit_open_on,
+    unit_overdue,
+    unit_owner,
+    units_from,
 )
 
 
@@ -43,14 +52,6 @@ def scheduler_is_stale() -> bool:
     return now_utc() - last > timedelta(minutes=current_app.config["SCHEDULER_STALE_MINUTES"])
 
 
-def overdue_clause(today: date):
-    return sa.and_(
-        Task.due_date < today,
-        Task.status.in_(list(OPEN_STATUSES)),
-        Task.kind != TaskKind.CONTINUOUS,
-    )
-
-
 @dataclass
 class StatusCounts:
     """Tasks by status among those a user can see, plus overdue and due-soon counts."""
@@ -67,15 +68,14 @@ class StatusCounts:
 def status_counts(user, today: date, *, within_days: int = 7) -> StatusCounts:
     visible = task_visibility_clause(user)
     soon = today + timedelta(days=within_days)
+    due = unit_due()
     row = db.session.execute(
-        sa.select(
-            sa.func.count().filter(overdue_clause(today)),
-            sa.func.count().filter(
-                Task.due_date >= today, Task.due_date <= soon, Task.status.in_(list(OPEN_STATUSES)),
-                Task.kind != TaskKind.CONTINUOUS,
-            ),
-        ).where(visible)
+        units_from(sa.select(
+            sa.func.count().filter(unit_overdue(today)),
+            sa.func.count().filter(due >= today, due <= soon, unit_open_on(today), Task.kind != TaskKind.CONTINUOUS),
+        )).where(visible)
     ).one()
+    # Overdue and due soon count content units, as the overdue review does (app.tasks.units).
     counts = StatusCounts(overdue=row[0], due_soon=row[1])
     for status, n in db.session.execute(sa.select(Task.status, sa.func.count()).where(visible).group_by(Task.status)):
         counts.by_status[TaskStatus.coerce(status)] = n
@@ -85,8 +85,9 @@ def status_counts(user, today: date, *, within_days: int = 7) -> StatusCounts:
 def overdue_tasks(user, today: date, limit: int = 10) -> list[Task]:
     stmt = (
         sa.select(Task)
-        .where(task_visibility_clause(user), overdue_clause(today))
-        .options(joinedload(Task.directive))  # the list shows each task's directive number
+        .where(task_visibility_clause(user), task_has_overdue_unit(today))
+        # The list shows each task's directive number and days late (its units: the items).
+        .options(joinedload(Task.directive), selectinload(Task.items))
         .order_by(Task.due_date, Task.id)
         .limit(limit)
     )
@@ -96,8 +97,8 @@ def overdue_tasks(user, today: date, limit: int = 10) -> list[Task]:
 def upcoming_tasks(user, today: date, limit: int = 10) -> list[Task]:
     stmt = (
         sa.select(Task)
-        .where(task_visibility_clause(user), Task.status.in_(list(OPEN_STATUSES)), Task.due_date >= today)
-        .options(joinedload(Task.directive))
+        .where(task_visibility_clause(user), task_may_be_open(), Task.due_date >= today)
+        .options(joinedload(Task.directive), selectinload(Task.items))
         .order_by(Task.due_date, Task.id)
         .limit(limit)
     )
@@ -141,11 +142,11 @@ def pending_extension_requests(limit: int = 10) -> list[ExtensionRequest]:
 
 
 def overdue_by_agency(today: date, limit: int = 5) -> list[tuple[Organisation, int]]:
-    """The agencies with most overdue tasks (the committee's 'worst agencies')."""
+    """The agencies owning most overdue units (the committee's 'worst agencies')."""
     stmt = (
-        sa.select(Organisation, sa.func.count(Task.id).label("n"))
-        .join(Task, Task.lead_org_id == Organisation.id)
-        .where(overdue_clause(today))
+        units_from(sa.select(Organisation, sa.func.count().label("n")))
+        .join(Organisation, Organisation.id == unit_owner())
+        .where(unit_overdue(today))
         .group_by(Organisation.id)
         .order_by(sa.desc("n"), Organisation.display_order)
         .limit(limit)

@@ -72,16 +72,15 @@ class Task(TimestampMixin, Base):
         return self.kind is TaskKind.CONTINUOUS
 
     def is_overdue(self, today: date) -> bool:
-        """Quá hạn: past due and not completed; continuous tasks are never overdue."""
-        return (
-            self.due_date is not None
-            and not self.is_continuous
-            and self.status is not TaskStatus.COMPLETED
-            and self.due_date < today
-        )
+        """Quá hạn: one of its units is (the rule lives in app.tasks.units)."""
+        from app.tasks.units import task_is_overdue
+
+        return task_is_overdue(self, today)
 
     def days_late(self, today: date) -> int:
-        return (today - self.due_date).days if self.is_overdue(today) else 0
+        from app.tasks.units import task_days_late
+
+        return task_days_late(self, today)
 
 
 class ContentItem(TimestampMixin, Base):
@@ -115,11 +114,17 @@ class ContentItem(TimestampMixin, Base):
 
     @property
     def effective_due_date(self) -> date | None:
-        return self.due_date or self.task.due_date
+        """The due date in force (app.tasks.units)."""
+        from app.tasks.units import unit_of
+
+        return unit_of(self.task, self).due
 
     @property
     def effective_lead(self) -> Organisation:
-        return self.lead_org or self.task.lead_org
+        """The owner agency (app.tasks.units decides which: the item's own or the task's lead)."""
+        from app.tasks.units import unit_of
+
+        return self.lead_org if unit_of(self.task, self).owner_id == self.lead_org_id else self.task.lead_org
 
 
 class TaskCarryOver(Base):

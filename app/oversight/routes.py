@@ -12,6 +12,7 @@ from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup, escape
 
+from app.core.args import int_arg
 from app.core.clock import today_local
 from app.core.enums import OVERSIGHT_ROLES, TaskKind
 from app.core.errors import DomainError, NotFound, ValidationFailed
@@ -32,11 +33,6 @@ from app.oversight.forms import (
 )
 
 MIN_DAY, MAX_DAY = date(2000, 1, 1), date(2100, 12, 31)
-
-
-def _int_arg(name: str) -> int | None:
-    value = request.args.get(name, "")
-    return int(value) if value.isdigit() and len(value) < 12 else None
 
 
 def _form_errors(form) -> None:
@@ -249,7 +245,7 @@ def unit_actions(task_id: int):
     """One late task (or content item): its history of reports, reminders, explanations and
     extensions, and the actions: remind, ask for an explanation, extend, return."""
     task = services.get_task_or_404(current_user, task_id)
-    item_id = _int_arg("item")
+    item_id = int_arg("item")
     detail = services.unit_detail(task, item_id, today_local())
     return render_template(
         "oversight/actions.html", task=task, detail=detail, next_url=request.full_path,
@@ -364,7 +360,7 @@ def explanations():
     state = request.args.get("state", "open")
     if state not in ("open", "answered", "all"):
         state = "open"
-    entries, next_after = services.explanation_list(current_user, state=state, after_id=_int_arg("after"))
+    entries, next_after = services.explanation_list(current_user, state=state, after_id=int_arg("after"))
     return render_template("oversight/explanations.html", entries=entries, next_after=next_after, state=state,
                            answer_form=ExplanationAnswerForm())
 
@@ -466,7 +462,7 @@ def search():
         _form_errors(form)
     query = (form.q.data or "").strip()
     kind = form.kind.data or None
-    results = services.search(current_user, query, kind=kind, after_id=_int_arg("after") if kind else None,
+    results = services.search(current_user, query, kind=kind, after_id=int_arg("after") if kind else None,
                               limit=50 if kind else 10) if query else {}
     return render_template("oversight/search.html", form=form, query=query, kind=kind, results=results,
                            words=services.query_words(query))
@@ -542,7 +538,7 @@ def chart_data(name: str):
     if name == "completion":
         data = services.completion_chart(current_user, period, max(period.start, min(asked or cutoff, period.end)))
     elif name == "trend":
-        data = services.trend_chart(current_user, asked or today, _int_arg("agency"))
+        data = services.trend_chart(current_user, asked or today, int_arg("agency"))
     elif name == "ageing" and current_user.role in OVERSIGHT_ROLES:
         data = services.ageing_chart(today)
     else:

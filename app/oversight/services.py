@@ -3,19 +3,16 @@ search, the calendar feed and the actions taken on late work.
 
 Rules, in one place (the web pages, the API and the CLI all call these functions):
 
-- **The unit of lateness is the content unit** (nội dung): a task with content items counts once per
-  item, attributed to the item's own agency and due date when it has them (a commune in an "all
-  communes" task); a task without items counts once.  A task completed as a whole closes all its
-  items.  This is how section I of the quarterly report counts ("09 nhiệm vụ, với 11 nội dung").
-- **Overdue as of a day D** (quá hạn): due before D, not a continuous task (thường xuyên), and not
-  completed on or before D.  The due date is the one in force (an approved extension moves it), so
-  a carried-over item with a new deadline is not overdue (domain.md AS-09 branch B).  Lateness is
-  D − due, in calendar days, bucketed 1–7, 8–30 and over 30.
+- **The unit of lateness is the content unit** (nội dung), and what a unit is (owner, due date in
+  force and original, open/closed, overdue as of a day, days late, bucket) is defined once, in
+  :mod:`app.tasks.units`; this module only asks it.  This is how section I of the quarterly report
+  counts ("09 nhiệm vụ, với 11 nội dung").
 - **Scorecards as of a cut-off C** (chốt số liệu): a unit belongs to the period its *first* due
   date falls in (``Task.original_due_date``; extensions never rewrite history, as the progress
-  rules say), and is judged only on facts dated on or before C: completed on or before its due date
-  (đúng hạn), completed later (trễ hạn), not completed and past due (chưa hoàn thành), not completed
-  and not yet due (đang thực hiện).  Tasks from directives issued after C are not counted, so a
+  rules say), and is judged only on facts dated on or before C: completed on or before its original due date
+  (đúng hạn), completed later (trễ hạn), not completed and past its original due date (chưa hoàn
+  thành: without an extension, exactly the units the overdue review lists on C), not completed and
+  not yet due (đang thực hiện).  Tasks from directives issued after C are not counted, so a
   scorecard for a past cut-off is reproducible.  A completion with no recorded date is taken as on
   its due date.  Continuous tasks are counted apart and never enter the rates.
 - Percentages come from :mod:`app.core.numbers` (exact, half-up, one rounding).
@@ -43,7 +40,6 @@ from app.core import audit, page_cache
 from app.core.clock import now_utc, today_local
 from app.core.enums import (
     AGENCY_ROLES,
-    OPEN_STATUSES,
     OVERSIGHT_ROLES,
     ExtensionState,
     ReminderKind,
@@ -52,10 +48,10 @@ from app.core.enums import (
     TaskKind,
     TaskStatus,
 )
-from app.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from app.core.errors import Conflict, NotFound, ValidationFailed
 from app.core.numbers import percent_value
 from app.core.periods import PeriodPhraseError, parse_quarter_code, quarter_bounds, quarter_label, quarter_of
-from app.core.permissions import PERMISSIONS, agency_role_in_task, can_view_task, task_visibility_clause
+from app.core.permissions import agency_role_in_task, can_view_task, require, task_visibility_clause
 from app.core.search import folded_match, query_words, text_matches
 from app.core.security import new_token, token_hash
 from app.core.text import strip_diacritics
@@ -76,14 +72,23 @@ from app.models import (
     task_coordinator,
 )
 from app.tasks.services import get_task_record_for
+from app.tasks.units import (
+    BUCKETS,
+    bucket_of_days,
+    task_may_be_open,
+    unit_due,
+    unit_of,
+    unit_open_on,
+    unit_original_due,
+    unit_overdue,
+    unit_owner,
+)
 
 PAGE_SIZE = 50
 #: Rows an export or a print view may hold (a bigger list is cut, and says so).
 EXPORT_LIMIT = 20000
 PRINT_LIMIT = 2000
 MAX_MESSAGE_CHARS = 2000
-#: Ageing buckets (nhóm quá hạn): (code, first day late, last day late or None).
-BUCKETS = (("1-7", 1, 7), ("8-30", 8, 30), ("30+", 31, None))
 #: Escalation level reached by the reminders already sent (0 = none yet).
 ESCALATION_LEVELS = {
     ReminderKind.ESCALATION_HEAD: 1,
@@ -103,13 +108,6 @@ def escalation_label(level: int) -> str:
 
 def bucket_label(code: str) -> str:
     return {"1-7": _("1–7 ngày"), "8-30": _("8–30 ngày"), "30+": _("trên 30 ngày")}[code]
-
-
-def bucket_of_days(days_late: int) -> str:
-    for code, first, last in BUCKETS:
-        if days_late >= first and (last is None or days_late <= last):
-            return code
-    raise ValueError("not late")
 
 
 # ============================================================================================
@@ -191,25 +189,6 @@ def period_choices(today: date, years: int = 3) -> list[tuple[str, str]]:
 # ============================================================================================
 
 
-def _unit_due():
-    return sa.func.coalesce(ContentItem.due_date, Task.due_date)
-
-
-def _unit_org():
-    return sa.func.coalesce(ContentItem.lead_org_id, Task.lead_org_id)
-
-
-def _closed_by(status_col, done_col, as_of: date):
-    """Completed on or before ``as_of`` (a completion without a date counts as done)."""
-    return sa.and_(status_col == TaskStatus.COMPLETED, sa.or_(done_col.is_(None), done_col <= as_of))
-
-
-def _unit_open_on(as_of: date):
-    """The unit was not completed by the end of ``as_of`` (the whole task, or its own item)."""
-    item_closed = sa.and_(ContentItem.id.is_not(None), _closed_by(ContentItem.status, ContentItem.completed_on, as_of))
-    return sa.and_(sa.not_(_closed_by(Task.status, Task.completed_on, as_of)), sa.not_(item_closed))
-
-
 # ============================================================================================
 # Overdue review (rà soát nhiệm vụ quá hạn)
 # ============================================================================================
@@ -278,10 +257,8 @@ def _units_query(as_of: date) -> sa.Select:
     due date has passed while their task's has not.  When ``as_of`` is today or later a unit can only
     be open if its task is, so both halves start from ``ix_task_status_due``.
     """
-    due, org = _unit_due(), _unit_org()
-    common = [Task.kind != TaskKind.CONTINUOUS, due < as_of, _unit_open_on(as_of)]
-    if as_of >= today_local():
-        common.append(Task.status.in_(list(OPEN_STATUSES)))
+    due, org = unit_due(), unit_owner()
+    common = [unit_overdue(as_of)]
     # The kind as its stored text: the snapshot keeps strings, and converting thousands of rows to the
     # enum and back cost a quarter of a rebuild.
     columns = (Task.id.label("task_id"), sa.func.coalesce(ContentItem.id, 0).label("item_id"), org.label("org_id"),
@@ -658,7 +635,7 @@ class UnitDetail:
 def unit_detail(task: Task, item_id: int | None, today: date) -> UnitDetail:
     """The action page's history of one unit: reports, reminders, explanations, extensions, pending reviews."""
     org_id, item = _target_org(task, item_id)
-    due = (item.due_date if item is not None and item.due_date else None) or task.due_date
+    unit = unit_of(task, item)
     reports = list(db.session.scalars(
         sa.select(ProgressReport).where(ProgressReport.task_id == task.id)
         .order_by(ProgressReport.created_at.desc(), ProgressReport.id.desc()).limit(10)))
@@ -674,8 +651,7 @@ def unit_detail(task: Task, item_id: int | None, today: date) -> UnitDetail:
         sa.select(ExtensionRequest).where(ExtensionRequest.task_id == task.id)
         .order_by(ExtensionRequest.created_at.desc(), ExtensionRequest.id.desc())))
     pending = [r for r in reports if r.review_state is ReviewState.PENDING]
-    late = (today - due).days if due is not None and task.kind is not TaskKind.CONTINUOUS else 0
-    return UnitDetail(task, item, db.session.get(Organisation, org_id), due, max(0, late), reports, reminders, level,
+    return UnitDetail(task, item, db.session.get(Organisation, org_id), unit.due, unit.days_late(today), reports, reminders, level,
                       explanations, extensions, pending)
 
 
@@ -770,11 +746,6 @@ def overdue_xlsx(filters: OverdueFilters, *, district: str = "") -> bytes:
 # ============================================================================================
 
 
-def _require(actor: User, permission: str, message: str) -> None:
-    if actor.role not in PERMISSIONS[permission]:
-        raise PermissionDenied(message)
-
-
 def _clean_text(value: str | None, field_name: str, *, required: bool, label: str) -> str:
     text = (value or "").strip()
     if required and not text:
@@ -804,7 +775,7 @@ def _target_org(task: Task, item_id: int | None) -> tuple[int, ContentItem | Non
     item = next((i for i in task.items if i.id == item_id), None)
     if item is None:
         raise NotFound(_("Không tìm thấy nội dung của nhiệm vụ."))
-    return item.lead_org_id or task.lead_org_id, item
+    return unit_of(task, item).owner_id, item
 
 
 @dataclass
@@ -864,7 +835,7 @@ def send_manual_reminder(actor: User, task: Task, *, item_id: int | None = None,
                          as_of: date | None = None) -> ReminderResult:
     """Nhắc việc trực tiếp: e-mail the agency's people now, log each send (ReminderLog, kind MANUAL),
     notify them in the app and audit it.  A failed send is logged as failed, not raised."""
-    _require(actor, "overdue.remind", _("Bạn không có quyền nhắc việc."))
+    require(actor, "overdue.remind", _("Bạn không có quyền nhắc việc."))
     message = _clean_text(message, "message", required=False, label=_("lời nhắc"))
     if task.status is TaskStatus.COMPLETED:
         raise ValidationFailed(_("Nhiệm vụ đã hoàn thành, không cần nhắc."))
@@ -912,7 +883,7 @@ def send_manual_reminder(actor: User, task: Task, *, item_id: int | None = None,
 
 def request_explanation(actor: User, task: Task, message: str) -> ExplanationRequest:
     """Yêu cầu giải trình: ask the lead agency why the task is late; one open request at a time."""
-    _require(actor, "explanation.request", _("Bạn không có quyền yêu cầu giải trình."))
+    require(actor, "explanation.request", _("Bạn không có quyền yêu cầu giải trình."))
     message = _clean_text(message, "message", required=True, label=_("nội dung yêu cầu"))
     if task.status is TaskStatus.COMPLETED:
         raise ValidationFailed(_("Nhiệm vụ đã hoàn thành, không cần giải trình."))
@@ -934,7 +905,7 @@ def can_answer_explanation(user: User, request: ExplanationRequest) -> bool:
 
 
 def answer_explanation(actor: User, request: ExplanationRequest, answer: str) -> ExplanationRequest:
-    _require(actor, "explanation.answer", _("Chỉ cơ quan thực hiện nhiệm vụ trả lời giải trình."))
+    require(actor, "explanation.answer", _("Chỉ cơ quan thực hiện nhiệm vụ trả lời giải trình."))
     if not can_answer_explanation(actor, request):
         raise NotFound(_("Không tìm thấy yêu cầu giải trình."))
     answer = _clean_text(answer, "answer", required=True, label=_("nội dung giải trình"))
@@ -1100,7 +1071,7 @@ def _scorecard_counts(periods: Sequence[Period], cutoff: date,
                       organisation_ids: Sequence[int] | None) -> dict[tuple[int, int], sa.Row]:
     """(agency, index of the period) → units of that period (by first due date) in the four categories
     as of ``cutoff``.  Several periods are counted in one pass over the tasks (the four-quarter trend)."""
-    judged_due = sa.func.coalesce(ContentItem.due_date, Task.original_due_date, Task.due_date)
+    judged_due = unit_original_due()
     item_done = sa.and_(ContentItem.id.is_not(None), ContentItem.status == TaskStatus.COMPLETED)
     done_on = sa.case(
         (item_done, sa.func.coalesce(ContentItem.completed_on, judged_due)),
@@ -1110,7 +1081,7 @@ def _scorecard_counts(periods: Sequence[Period], cutoff: date,
     done_by_cutoff = sa.and_(done_on.is_not(None), done_on <= cutoff)
     which = sa.case(*((sa.and_(judged_due >= p.start, judged_due <= p.end), i) for i, p in enumerate(periods)),
                     else_=-1)
-    org = _unit_org()
+    org = unit_owner()
     units = (
         sa.select(org.label("org_id"), which.label("period"), judged_due.label("due"), done_on.label("done_on"),
                   sa.case((done_by_cutoff, 1), else_=0).label("done"))
@@ -1511,13 +1482,13 @@ def user_for_calendar_token(token: str) -> User | None:
 
 def calendar_units(user: User, today: date) -> list[dict]:
     """Due dates of the open units the user follows (an agency: its own), from 60 days ago on."""
-    due, org = _unit_due(), _unit_org()
+    due, org = unit_due(), unit_owner()
     stmt = (
         sa.select(Task.id, ContentItem.id, Task.title, ContentItem.text, ContentItem.ordinal, due, Task.is_confidential,
                   Organisation.name, sa.func.coalesce(ContentItem.status, Task.status))
         .select_from(Task).outerjoin(ContentItem, ContentItem.task_id == Task.id)
         .join(Organisation, Organisation.id == org)
-        .where(Task.status.in_(list(OPEN_STATUSES)), Task.kind != TaskKind.CONTINUOUS, _unit_open_on(today),
+        .where(task_may_be_open(), Task.kind != TaskKind.CONTINUOUS, unit_open_on(today),
                due >= today - timedelta(days=CALENDAR_PAST_DAYS), due <= today + timedelta(days=CALENDAR_FUTURE_DAYS))
         .order_by(due, Task.id).limit(CALENDAR_MAX_EVENTS)
     )

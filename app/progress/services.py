@@ -46,12 +46,13 @@ from app.core.enums import (
 from app.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from app.core.numbers import NumberFormatError, decimal_vn, parse_decimal, parse_percent
 from app.core.permissions import (
-    PERMISSIONS,
     agency_role_in_task,
     can_report_on_task,
     can_request_extension,
     can_view_task,
+    has_permission,
     in_agency_tasks,
+    require,
 )
 from app.core.search import folded_match, query_words
 from app.core.templating import vn_date
@@ -73,10 +74,10 @@ from app.models import (
     User,
 )
 from app.progress import indicators as arithmetic
+from app.tasks import rollup
 from app.tasks.services import check_version, get_task_record_for
 
 #: Roles that may enter a lead report on an agency's behalf (and so may report "Hoàn thành").
-OFFICE_ROLES = frozenset({Role.ADMIN, Role.OFFICE, Role.OFFICE_CHIEF})
 #: What a coordinating agency may say about its own part (completion is the lead's to propose).
 CONTRIBUTION_STATUSES = (TaskStatus.NOT_STARTED, TaskStatus.IN_PROGRESS, TaskStatus.NOT_COMPLETED)
 #: What a lead agency may report; "Hoàn thành" comes only from the office's confirmation.
@@ -88,6 +89,11 @@ MAX_RESULT_CHARS = 20000
 MAX_REASON_CHARS = 2000
 #: Fields a lead report changes on the task (or item), shown in the history's before/after.
 STATUS_FIELDS = ("status", "progress_percent", "completed_on")
+
+
+def _is_office(actor) -> bool:
+    """Office staff (those who confirm completions) report for any agency and after completion."""
+    return has_permission(actor, "completion.review")
 
 
 # ============================================================================================
@@ -114,7 +120,7 @@ def reporting_role(actor: User, task: Task) -> ReportingRole:
     if not can_report_on_task(actor, task):
         raise PermissionDenied(_("Bạn không có quyền báo cáo tiến độ nhiệm vụ này."))
     all_items = frozenset(item.id for item in task.items)
-    if actor.role in OFFICE_ROLES:
+    if _is_office(actor):
         return ReportingRole(task.lead_org_id, True, all_items)
     role = agency_role_in_task(actor, task)
     if role == "lead":
@@ -127,7 +133,7 @@ def reporting_role(actor: User, task: Task) -> ReportingRole:
 
 def statuses_for(actor: User, task: Task) -> tuple[TaskStatus, ...]:
     """The statuses the actor's report form offers."""
-    if actor.role in OFFICE_ROLES:
+    if _is_office(actor):
         return tuple(TaskStatus)
     if agency_role_in_task(actor, task) == "coordinator":
         return CONTRIBUTION_STATUSES
@@ -329,7 +335,7 @@ def submit_progress_report(actor: User, task: Task, data: Mapping, files: Iterab
                                    field="status")
         raise ValidationFailed(_("Cơ quan phối hợp báo cáo phần việc của mình; đề nghị hoàn thành do cơ quan chủ trì gửi."),
                                field="status")
-    if task.status is TaskStatus.COMPLETED and actor.role not in OFFICE_ROLES:
+    if task.status is TaskStatus.COMPLETED and not _is_office(actor):
         raise ValidationFailed(_("Nhiệm vụ đã được xác nhận hoàn thành; không nhận thêm báo cáo."), field="status")
     percent = _normalise_percent(status, _parse_percent_field(data.get("progress_percent")))
     result_text = _text(data, "result_text")
@@ -398,59 +404,27 @@ def discard_report_files(report: ProgressReport | None) -> None:
 
 
 def _apply_lead_report(actor: User, task: Task, item: ContentItem | None, report: ProgressReport) -> tuple[dict, dict]:
-    """The lead's report becomes the status of the task, or of the item and then the task by roll-up."""
+    """The lead's report becomes the status of the item, or of the whole task (app.tasks.rollup's
+    whole-task rule), and the task then rolls up from its items."""
     before = audit.snapshot(task, STATUS_FIELDS)
-    target = item or task
-    target.status = report.status
-    target.progress_percent = report.progress_percent
+    on = report.reported_on if report.status is TaskStatus.COMPLETED else None
+    if item is not None:
+        rollup.apply_to_item(task, item, report.status, report.progress_percent, on)
+    else:
+        rollup.apply_to_whole_task(actor, task, report.status, report.progress_percent, on)
     if report.status is TaskStatus.COMPLETED:
         # The office reporting "Hoàn thành" directly is its own confirmation.
-        target.completed_on = report.reported_on
         report.review_state = ReviewState.CONFIRMED
         report.reviewed_by_id = actor.id
         report.reviewed_at = now_utc()
-    else:
-        target.completed_on = None
     if report.status is TaskStatus.COMPLETION_PROPOSED:
         report.review_state = ReviewState.PENDING
-    if item is not None:
-        roll_up(task)
     # Touch the task even when the figures did not change, so every lead report bumps the version
     # (a form opened before it is then refused instead of silently passing).
     task.updated_at = now_utc()
     after = audit.snapshot(task, STATUS_FIELDS)
     old, new = audit.diff(before, after)
     return old, new
-
-
-def roll_up(task: Task) -> None:
-    """Task status and percent from its content items (nội dung), when it has any.
-
-    All completed → completed (on the last item's date); all completed or proposed → proposed;
-    none started → not started; any "chưa hoàn thành" → not completed; otherwise in progress.
-    The percent is the plain mean of the items' percents (items weigh the same).
-    """
-    items = list(task.items)
-    if not items:
-        return
-    statuses = {item.status for item in items}
-    if statuses == {TaskStatus.COMPLETED}:
-        task.status = TaskStatus.COMPLETED
-        task.completed_on = max((i.completed_on for i in items if i.completed_on), default=today_local())
-    elif statuses <= {TaskStatus.COMPLETED, TaskStatus.COMPLETION_PROPOSED}:
-        task.status = TaskStatus.COMPLETION_PROPOSED
-        task.completed_on = None
-    elif statuses == {TaskStatus.NOT_STARTED}:
-        task.status = TaskStatus.NOT_STARTED
-        task.completed_on = None
-    elif TaskStatus.NOT_COMPLETED in statuses:
-        task.status = TaskStatus.NOT_COMPLETED
-        task.completed_on = None
-    else:
-        task.status = TaskStatus.IN_PROGRESS
-        task.completed_on = None
-    total = sum(item.progress_percent for item in items)
-    task.progress_percent = (2 * total + len(items)) // (2 * len(items))  # half-up mean
 
 
 def _report_summary(report: ProgressReport, item: ContentItem | None, n_files: int, n_figures: int,
@@ -729,11 +703,6 @@ def timeliness(task: Task, item: ContentItem | None = None) -> Timeliness | None
     return Timeliness(target.completed_on, original, extended)
 
 
-def _require_role(actor: User, permission: str, message: str) -> None:
-    if actor.role not in PERMISSIONS[permission]:
-        raise PermissionDenied(message)
-
-
 def _pending_report(report: ProgressReport) -> None:
     if report.review_state is not ReviewState.PENDING:
         raise Conflict(_("Đề nghị hoàn thành này đã được xử lý (%(state)s). Vui lòng tải lại trang.",
@@ -746,7 +715,7 @@ def confirm_completion(actor: User, report: ProgressReport, *, completed_on: dat
 
     ``completed_on`` lets the reviewer correct the date (not after today); returns the on-time verdict.
     """
-    _require_role(actor, "completion.review", _("Chỉ Văn phòng xác nhận hoàn thành nhiệm vụ."))
+    require(actor, "completion.review", _("Chỉ Văn phòng xác nhận hoàn thành nhiệm vụ."))
     task = report.task
     _lock_task(task)
     db.session.refresh(report)
@@ -755,12 +724,10 @@ def confirm_completion(actor: User, report: ProgressReport, *, completed_on: dat
     if completed_on > today_local():
         raise ValidationFailed(_("Ngày hoàn thành không được sau hôm nay."), field="completed_on")
     before = audit.snapshot(task, STATUS_FIELDS)
-    target = report.content_item or task
-    target.status = TaskStatus.COMPLETED
-    target.progress_percent = 100
-    target.completed_on = completed_on
     if report.content_item is not None:
-        roll_up(task)
+        rollup.apply_to_item(task, report.content_item, TaskStatus.COMPLETED, 100, completed_on)
+    else:
+        rollup.apply_to_whole_task(actor, task, TaskStatus.COMPLETED, 100, completed_on)
     task.updated_at = now_utc()
     report.review_state = ReviewState.CONFIRMED
     report.reviewed_by_id = actor.id
@@ -779,7 +746,7 @@ def confirm_completion(actor: User, report: ProgressReport, *, completed_on: dat
 
 def return_completion(actor: User, report: ProgressReport, reason: str) -> ProgressReport:
     """The office returns a completion proposal with a reason: the task (or item) is back in progress."""
-    _require_role(actor, "completion.review", _("Chỉ Văn phòng xác nhận hoặc trả lại đề nghị hoàn thành."))
+    require(actor, "completion.review", _("Chỉ Văn phòng xác nhận hoặc trả lại đề nghị hoàn thành."))
     reason = (reason or "").strip()
     if not reason:
         raise ValidationFailed(_("Vui lòng nêu lý do trả lại."), field="reason")
@@ -790,11 +757,10 @@ def return_completion(actor: User, report: ProgressReport, reason: str) -> Progr
     db.session.refresh(report)
     _pending_report(report)
     before = audit.snapshot(task, STATUS_FIELDS)
-    target = report.content_item or task
-    target.status = TaskStatus.IN_PROGRESS
-    target.completed_on = None
     if report.content_item is not None:
-        roll_up(task)
+        rollup.apply_to_item(task, report.content_item, TaskStatus.IN_PROGRESS, report.content_item.progress_percent, None)
+    else:
+        rollup.return_whole_task(actor, task)
     task.updated_at = now_utc()
     report.review_state = ReviewState.RETURNED
     report.reviewed_by_id = actor.id
@@ -879,7 +845,7 @@ def _requesting_org(actor: User, task: Task) -> int:
 
 def decide_extension(actor: User, request: ExtensionRequest, approve: bool, note: str | None = None) -> ExtensionRequest:
     """The committee approves (the due date moves; the original is kept) or rejects (nothing moves)."""
-    _require_role(actor, "extension.decide", _("Chỉ Thường trực quyết định gia hạn."))
+    require(actor, "extension.decide", _("Chỉ Thường trực quyết định gia hạn."))
     note = (note or "").strip()
     if not approve and not note:
         raise ValidationFailed(_("Vui lòng nêu lý do không đồng ý gia hạn."), field="note")
@@ -903,6 +869,7 @@ def decide_extension(actor: User, request: ExtensionRequest, approve: bool, note
                     orig=vn_date(task.original_due_date))
     else:
         summary = _("Không đồng ý gia hạn: %(note)s", note=note)
+    rollup.apply_rollup(task)  # the due date moved, the status did not: kept the roll-up of the items
     if note and approve:
         summary += f". {note}"
     old, new = audit.diff(before, audit.snapshot(task, ("due_date", "original_due_date")))
@@ -1071,7 +1038,9 @@ def agency_inbox(organisation: Organisation, filters: InboxFilters, today: date 
             # The list shows the directive's number only: not its body, which can be the whole notice.
             .options(joinedload(Task.directive).load_only(Directive.number, Directive.doc_type,
                                                           Directive.issuer_suffix, Directive.title),
-                     lazyload(Task.lead_org)))
+                     lazyload(Task.lead_org),
+                     # Days late are the task's units' (app.tasks.units): its items, in one query.
+                     selectinload(Task.items)))
     only = group if group in INBOX_GROUPS else None
     if only:
         stmt = stmt.where(ranked.c.grp == only)
@@ -1169,11 +1138,11 @@ def task_panel(user: User, task: Task) -> TaskPanel:
     open_with_due = task.status is not TaskStatus.COMPLETED and task.kind is not TaskKind.CONTINUOUS and task.due_date
     return TaskPanel(
         task=task,
-        can_report=can_report_on_task(user, task) and (task.status is not TaskStatus.COMPLETED or user.role in OFFICE_ROLES),
-        can_review=user.role in PERMISSIONS["completion.review"],
-        can_request_extension=bool(user.role in PERMISSIONS["extension.request"] and can_request_extension(user, task)
+        can_report=can_report_on_task(user, task) and (task.status is not TaskStatus.COMPLETED or _is_office(user)),
+        can_review=has_permission(user, "completion.review"),
+        can_request_extension=bool(has_permission(user, "extension.request") and can_request_extension(user, task)
                                    and open_with_due and pending_ext is None),
-        can_decide_extension=user.role in PERMISSIONS["extension.decide"],
+        can_decide_extension=has_permission(user, "extension.decide"),
         pending_reviews=pending_review_for(task),
         pending_extension=pending_ext,
         extensions=extensions,

@@ -15,6 +15,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length, Optional
 
 from app.auth.forms import EmptyForm
+from app.core.args import int_arg
 from app.core.clock import now_utc, today_local
 from app.core.enums import ReminderKind, ReminderState
 from app.core.errors import DomainError, ValidationFailed
@@ -189,8 +190,7 @@ def log():
     if kind not in {k.value for k in ReminderKind} | {None}:
         kind = None
     query = (request.args.get("q") or "").strip()[:100] or None
-    after = request.args.get("after", "")
-    rows, next_after = services.list_log(state=state, kind=kind, query=query, after_id=int(after) if after.isdigit() else None)
+    rows, next_after = services.list_log(state=state, kind=kind, query=query, after_id=int_arg("after"))
     return render_template("reminders/log.html", rows=rows, next_after=next_after, state=state, kind=kind, q=query or "",
                            states=list(ReminderState), kinds=list(ReminderKind))
 

@@ -77,6 +77,7 @@ from app.reminders import emails, rules
 from app.reminders.policy import ReminderPolicy, load_policy
 from app.reminders.rules import Audience, Obligation
 from app.reminders.workdays import WorkingCalendar, load_calendar
+from app.tasks.units import task_has_overdue_unit, unit_overdue, units_from
 
 #: Keys checked / rows inserted per statement (well under SQLite's variable limit).
 CHUNK = 2000
@@ -346,9 +347,8 @@ def has_open_tasks(org_id: int) -> bool:
 
 def chief_has_news(today: date, now: datetime, policy: ReminderPolicy) -> bool:
     """The chief's digest goes out when something is overdue or a reminder needs a person."""
-    from app.main.services import overdue_clause
-
-    return bool(db.session.scalar(sa.select(sa.exists().where(overdue_clause(today))))
+    overdue_unit = units_from(sa.select(sa.literal(1))).where(unit_overdue(today)).exists()
+    return bool(db.session.scalar(sa.select(overdue_unit))
                 or db.session.scalar(sa.select(sa.exists().where(_needs_attention_clause(now, policy)))))
 
 
@@ -1107,17 +1107,15 @@ class _Composer:
         return {"org_name": self.directory.org_names.get(org_id, ""), "truncated": truncated, **rendered}
 
     def _chief_digest(self) -> dict:
-        from app.main.services import overdue_clause
-
         rows = db.session.execute(
             sa.select(Task.id, Task.title, Task.description, Task.due_date, Task.status, Task.is_confidential, Task.kind,
                       Task.lead_org_id, Directive.number, Directive.doc_type, Directive.issuer_suffix)
             .join(Directive, Directive.id == Task.directive_id)
-            .where(overdue_clause(self.today))
+            .where(task_has_overdue_unit(self.today))
             .order_by(Task.due_date, Task.id)
             .limit(CHIEF_DIGEST_LIMIT + 1)
         ).all()
-        total = db.session.scalar(sa.select(sa.func.count()).select_from(Task).where(overdue_clause(self.today))) or 0
+        total = db.session.scalar(sa.select(sa.func.count()).select_from(Task).where(task_has_overdue_unit(self.today))) or 0
         by_org: dict[int, list] = defaultdict(list)
         for row in rows[:CHIEF_DIGEST_LIMIT]:
             by_org[row.lead_org_id].append(row)

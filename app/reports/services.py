@@ -29,6 +29,7 @@ Services flush, never commit; every write is audited.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 from collections import defaultdict
@@ -46,7 +47,9 @@ from sqlalchemy.orm import selectinload
 
 from app.core import audit
 from app.core.clock import LOCAL_TZ, now_utc, today_local
+from app.core.db import check_version as core_check_version
 from app.core.enums import (
+    AGENCY_ROLES,
     OVERSIGHT_ROLES,
     DirectiveStatus,
     MeetingKind,
@@ -59,6 +62,7 @@ from app.core.enums import (
 from app.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from app.core.numbers import count, date_vn, period_label, place_date_line, roman
 from app.core.periods import quarter_bounds, quarter_label, quarter_of, report_period_heading
+from app.core.permissions import require
 from app.core.text import normalize, search_key
 from app.extensions import db
 from app.models import (
@@ -78,6 +82,7 @@ from app.models import (
     task_coordinator,
 )
 from app.progress import indicators as arithmetic
+from app.tasks.units import WorkUnit, completion_by, unit_of
 
 __all__ = [
     "AgencyBlock",
@@ -563,17 +568,6 @@ def _conclusions_of(meeting: Meeting) -> tuple[list[Directive], list[Directive]]
     return issued, drafts
 
 
-def _completed_by(target, task: Task, as_of: date) -> date | None:
-    """The completion date of an item (or task) if it was completed on or before the cut-off."""
-    if target.status is not TaskStatus.COMPLETED:
-        return None
-    done = target.completed_on or task.completed_on
-    if done is None:
-        # Completed with no date recorded: the completion cannot be placed after the cut-off.
-        return as_of
-    return done if done <= as_of else None
-
-
 @dataclass
 class _Membership:
     """How a task belongs to a set of conclusions: set there (and maybe carried out later), or carried in."""
@@ -606,11 +600,11 @@ def _unit_due(item: ContentItem | None, task: Task, member: _Membership) -> date
 def _units_of(task: Task, member: _Membership, as_of: date) -> list[ConclusionUnit]:
     units = []
     for item in list(task.items) or [None]:
-        subject = item or task
-        if member.carried_in_on is not None and _completed_by(subject, task, member.carried_in_on):
+        unit = unit_of(task, item)
+        if member.carried_in_on is not None and unit.closed_on(member.carried_in_on):
             continue  # finished before the carry-over: the later conclusion did not set it again
         due = _unit_due(item, task, member)
-        done = _completed_by(subject, task, as_of)
+        done = unit.closed_on(as_of)
         lead = (item.effective_lead if item is not None else task.lead_org).name
         units.append(ConclusionUnit(
             task_id=task.id, item_id=item.id if item is not None else None,
@@ -870,6 +864,15 @@ class _TaskRow:
     status: TaskStatus
     completed_on: date | None
     kind: TaskKind
+    #: Its units (app.tasks.units): the items, or the task itself.
+    units: tuple[WorkUnit, ...] = ()
+
+    def done_by(self, as_of: date) -> date | None:
+        return completion_by(self.status, self.completed_on, as_of)
+
+    def overdue_days(self, as_of: date) -> int:
+        """How late its latest-running overdue unit is on ``as_of`` (0: none is overdue)."""
+        return max((u.days_late(as_of) for u in self.units), default=0)
 
 
 @dataclass(frozen=True)
@@ -899,7 +902,15 @@ def _period_tasks(year: int, as_of: date) -> list[_TaskRow]:
         )
         .order_by(sa.nulls_last(Directive.issued_on.asc()), Directive.id, Task.ordinal, Task.id)
     )
-    return [_TaskRow(*row) for row in db.session.execute(stmt)]
+    tasks = [_TaskRow(*row) for row in db.session.execute(stmt)]
+    items: dict[int, list] = defaultdict(list)
+    for chunk in _chunks([t.id for t in tasks]):
+        for item in db.session.execute(
+            sa.select(ContentItem.task_id, ContentItem.id, ContentItem.lead_org_id, ContentItem.due_date,
+                      ContentItem.status, ContentItem.completed_on)
+            .where(ContentItem.task_id.in_(chunk)).order_by(ContentItem.task_id, ContentItem.ordinal, ContentItem.id)):
+            items[item.task_id].append(item)
+    return [dataclasses.replace(t, units=tuple(unit_of(t, i) for i in items.get(t.id, [None]))) for t in tasks]
 
 
 def _task_context(tasks: Sequence[_TaskRow]) -> _TaskContext:
@@ -946,34 +957,36 @@ def _last_reports(task_ids: Sequence[int], as_of: date) -> dict[int, _LastReport
 
 
 def _status_as_of(task: _TaskRow, report: _LastReport | None, as_of: date) -> TaskStatus:
-    if _completed_by(task, task, as_of):
+    """The task's own status (the roll-up of its items), as it stood at the cut-off."""
+    if task.done_by(as_of):
         return TaskStatus.COMPLETED
-    if report is not None and report.is_lead_report:
-        # The lead said "done" but the office confirmed after the cut-off: it was still a proposal then.
-        return TaskStatus.COMPLETION_PROPOSED if report.status is TaskStatus.COMPLETED else report.status
     if task.status is TaskStatus.COMPLETED:
-        return TaskStatus.IN_PROGRESS
+        # Completed after the cut-off: it was a proposal then if the lead had proposed it by then.
+        proposed = report is not None and report.is_lead_report and report.status in (
+            TaskStatus.COMPLETION_PROPOSED, TaskStatus.COMPLETED)
+        return TaskStatus.COMPLETION_PROPOSED if proposed else TaskStatus.IN_PROGRESS
     return task.status
 
 
 def _timeliness(task: _TaskRow, as_of: date) -> str:
-    """Đúng hạn / trễ hạn for work done by the cut-off (against the original due date); else quá hạn or not.
+    """Đúng hạn / trễ hạn for work done by the cut-off (against the original due date); else quá hạn
+    when one of its units is overdue (app.tasks.units), or not.
 
     Document text, so Vietnamese whatever the reader's language (like every sentence of the report).
     """
     if task.kind is TaskKind.CONTINUOUS:
         return "Thường xuyên"
     original = task.original_due_date or task.due_date
-    done = _completed_by(task, task, as_of)
+    done = task.done_by(as_of)
     if done is not None:
         if original is None:
             return "Hoàn thành"
         late = (done - original).days
         return "Đúng hạn" if late <= 0 else f"Trễ hạn {late} ngày"
+    if days := task.overdue_days(as_of):
+        return f"Quá hạn {days} ngày"
     if task.due_date is None:
         return "Không có hạn"
-    if task.due_date < as_of:
-        return f"Quá hạn {(as_of - task.due_date).days} ngày"
     return "Trong hạn"
 
 
@@ -1010,7 +1023,7 @@ def _annex_rows(tasks: Sequence[_TaskRow], reports: Mapping[int, _LastReport], c
 def _open_tasks_by_agency(tasks: Sequence[_TaskRow], as_of: date) -> dict[int, list[_TaskRow]]:
     grouped: dict[int, list[_TaskRow]] = defaultdict(list)
     for task in tasks:
-        if task.kind is TaskKind.CONTINUOUS or _completed_by(task, task, as_of):
+        if task.kind is TaskKind.CONTINUOUS or not any(u.is_open_on(as_of) for u in task.units):
             continue
         grouped[task.lead_org_id].append(task)
     for items in grouped.values():
@@ -1253,14 +1266,12 @@ REPORT_FIELDS = ("as_of", "number", "issued_on", "signer_name", "signer_title", 
 
 
 def _require_editor(actor) -> None:
-    if actor is None or actor.role not in (Role.ADMIN, Role.OFFICE, Role.OFFICE_CHIEF):
-        raise PermissionDenied(_("Chỉ Văn phòng được soạn báo cáo định kỳ."))
+    require(actor, "report.edit", _("Chỉ Văn phòng được soạn báo cáo định kỳ."))
 
 
 def check_version(obj, expected_version: int | None) -> None:
-    if expected_version is not None and int(expected_version) != obj.version_id:
-        raise Conflict(_("Báo cáo đã được người khác cập nhật trong lúc bạn sửa. Vui lòng tải lại trang và nhập lại."),
-                       details={"current_version": obj.version_id})
+    core_check_version(obj, expected_version,
+                       lambda: _("Báo cáo đã được người khác cập nhật trong lúc bạn sửa. Vui lòng tải lại trang và nhập lại."))
 
 
 def list_reports() -> list[PeriodReport]:
@@ -1436,11 +1447,9 @@ AGENCY_INPUT_FIELDS = ("results_text", "next_tasks_text", "proposals_text", "dec
 def _require_agency_access(actor, org: Organisation) -> None:
     if not org.report_heading:
         raise PermissionDenied(_("%(agency)s không có mục riêng trong báo cáo định kỳ.", agency=org.name))
-    if actor.role in (Role.ADMIN, Role.OFFICE, Role.OFFICE_CHIEF):
-        return
-    if actor.role in (Role.AGENCY_HEAD, Role.AGENCY_OFFICER) and actor.organisation_id == org.id:
-        return
-    raise PermissionDenied(_("Bạn chỉ được nhập báo cáo của cơ quan mình."))
+    require(actor, "report.agency_input", _("Bạn chỉ được nhập báo cáo của cơ quan mình."))
+    if actor.role in AGENCY_ROLES and actor.organisation_id != org.id:
+        raise PermissionDenied(_("Bạn chỉ được nhập báo cáo của cơ quan mình."))
 
 
 def get_agency_input(actor, org: Organisation, period: Period) -> AgencyPeriodInput | None:
@@ -1605,8 +1614,7 @@ def carry_over(actor, report: PeriodReport, choices: Mapping[int, date]) -> Dire
     Each task keeps its id, history and original due date; a TaskCarryOver row records where it came
     from and its previous due date; its unfinished content items take the new due date too.
     """
-    if actor is None or actor.role not in (Role.ADMIN, Role.OFFICE, Role.OFFICE_CHIEF):
-        raise PermissionDenied(_("Chỉ Văn phòng được chuyển tiếp nhiệm vụ."))
+    require(actor, "report.carry_over", _("Chỉ Văn phòng được chuyển tiếp nhiệm vụ."))
     if not choices:
         raise ValidationFailed(_("Chưa chọn nhiệm vụ nào để chuyển tiếp."))
     meeting = db.session.get(Meeting, report.meeting_id) if report.meeting_id else None

@@ -5,6 +5,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
+from app.core.args import int_arg
 from app.core.clock import today_local
 from app.core.enums import TaskStatus
 from app.core.errors import Conflict, ValidationFailed
@@ -25,11 +26,6 @@ from app.tasks.services import (
 )
 
 
-def _int_arg(name: str) -> int | None:
-    value = request.args.get(name, "")
-    return int(value) if value.isdigit() else None
-
-
 @bp.route("/")
 @requires("task.list")
 def index():
@@ -38,12 +34,12 @@ def index():
         status = None
     filters = TaskFilters(
         status=status,
-        agency_id=_int_arg("agency"),
-        directive_id=_int_arg("directive"),
+        agency_id=int_arg("agency"),
+        directive_id=int_arg("directive"),
         query=(request.args.get("q") or "").strip()[:200] or None,
         overdue_as_of=today_local() if request.args.get("overdue") == "1" else None,
     )
-    tasks, next_after = list_tasks(current_user, filters, after_id=_int_arg("after"))
+    tasks, next_after = list_tasks(current_user, filters, after_id=int_arg("after"))
     return render_template(
         "tasks/index.html",
         tasks=tasks,

@@ -10,9 +10,10 @@ from flask_babel import gettext as _
 from sqlalchemy.orm import selectinload
 
 from app.core import audit
+from app.core.db import check_version as core_check_version
 from app.core.enums import OVERSIGHT_ROLES, TaskKind, TaskStatus
-from app.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
-from app.core.permissions import EDITORS, can_view_task, task_visibility_clause
+from app.core.errors import NotFound, ValidationFailed
+from app.core.permissions import can_view_task, require, task_visibility_clause
 from app.extensions import db
 from app.models import AuditEvent, Organisation, ProgressReport, Task
 
@@ -59,9 +60,9 @@ def visible_tasks_stmt(user, filters: TaskFilters) -> sa.Select:
     if filters.due_before:
         stmt = stmt.where(Task.due_date <= filters.due_before)
     if filters.overdue_as_of:
-        from app.main.services import overdue_clause
+        from app.tasks.units import task_has_overdue_unit
 
-        stmt = stmt.where(overdue_clause(filters.overdue_as_of))
+        stmt = stmt.where(task_has_overdue_unit(filters.overdue_as_of))
     if filters.query:
         pattern = f"%{filters.query.strip()}%"
         stmt = stmt.where(sa.or_(Task.title.ilike(pattern), Task.description.ilike(pattern)))
@@ -70,7 +71,8 @@ def visible_tasks_stmt(user, filters: TaskFilters) -> sa.Select:
 
 def list_tasks(user, filters: TaskFilters, *, after_id: int | None = None, limit: int = 50) -> tuple[list[Task], int | None]:
     """One page of tasks, newest first, with keyset pagination on the id (no OFFSET scans)."""
-    stmt = visible_tasks_stmt(user, filters).order_by(Task.id.desc()).limit(limit + 1)
+    # Each row shows whether the task is overdue, which its units (items) decide: loaded in one query.
+    stmt = visible_tasks_stmt(user, filters).options(selectinload(Task.items)).order_by(Task.id.desc()).limit(limit + 1)
     if after_id:
         stmt = stmt.where(Task.id < after_id)
     rows = list(db.session.scalars(stmt))
@@ -93,27 +95,26 @@ def form_version(raw: str | None, *, required: bool = True) -> int | None:
 
 
 def check_version(task: Task, expected_version: int | None) -> None:
-    """Refuse a save made from a stale form, naming who changed what since it was opened."""
-    if expected_version is None or int(expected_version) == task.version_id:
-        return
-    changes = db.session.scalars(
-        sa.select(AuditEvent)
-        .where(AuditEvent.task_id == task.id)
-        .order_by(AuditEvent.id.desc())
-        .limit(max(1, task.version_id - int(expected_version)))
-    ).all()
-    described = "; ".join(f"{e.actor.name if e.actor else '—'}: {e.summary}" for e in reversed(changes))
-    raise Conflict(
-        _("Nhiệm vụ đã được cập nhật bởi người khác trong lúc bạn sửa (%(changes)s). Vui lòng tải lại trang và nhập lại.",
-          changes=described or _("không rõ")),
-        details={"current_version": task.version_id},
-    )
+    """The optimistic lock (app.core.db.check_version) on a task, naming who changed what since the
+    form was opened."""
+
+    def changes_since() -> str:
+        changes = db.session.scalars(
+            sa.select(AuditEvent)
+            .where(AuditEvent.task_id == task.id)
+            .order_by(AuditEvent.id.desc())
+            .limit(max(1, task.version_id - int(expected_version)))
+        ).all()
+        described = "; ".join(f"{e.actor.name if e.actor else '—'}: {e.summary}" for e in reversed(changes))
+        return _("Nhiệm vụ đã được cập nhật bởi người khác trong lúc bạn sửa (%(changes)s). Vui lòng tải lại trang "
+                 "và nhập lại.", changes=described or _("không rõ"))
+
+    core_check_version(task, expected_version, changes_since)
 
 
 def update_task(actor, task: Task, changes: dict, *, expected_version: int | None) -> Task:
     """Office edit of a task's fields, with optimistic locking and an audit entry."""
-    if actor.role not in EDITORS:
-        raise PermissionDenied(_("Bạn không có quyền sửa nhiệm vụ."))
+    require(actor, "task.edit", _("Bạn không có quyền sửa nhiệm vụ."))
     check_version(task, expected_version)
     unknown = set(changes) - set(EDITABLE_FIELDS)
     if unknown:

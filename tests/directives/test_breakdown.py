@@ -12,6 +12,7 @@ from app.core.errors import ValidationFailed
 from app.directives import services
 from app.extensions import db
 from app.models import AuditEvent, ContentItem, Task
+from app.tasks.rollup import apply_rollup
 from tests.directives.conftest import form_values, post_values
 
 
@@ -116,11 +117,11 @@ def test_all_communes_creates_one_item_per_active_commune_and_rolls_up(office_cl
 
     for item in task.items[:7]:
         item.status, item.completed_on = TaskStatus.COMPLETED, date(2024, 5, 2)
-    services.rollup_from_items(task)
+    apply_rollup(task)
     assert (task.status, task.progress_percent) == (TaskStatus.IN_PROGRESS, 50)
     for item in task.items:
         item.status, item.completed_on = TaskStatus.COMPLETED, date(2024, 6, 1)
-    services.rollup_from_items(task)
+    apply_rollup(task)
     assert (task.status, task.progress_percent, task.completed_on) == (TaskStatus.COMPLETED, 100, date(2024, 6, 1))
 
 
