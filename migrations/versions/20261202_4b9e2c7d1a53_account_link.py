@@ -1,7 +1,7 @@
 """One-time account links (invitations and password resets), stored as keyed hashes
 
 Revision ID: 4b9e2c7d1a53
-Revises: 8a3c1e6f2d90
+Revises: c4d7a1b9e215
 Create Date: 2026-12-02 18:10:00
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '4b9e2c7d1a53'
-down_revision = '8a3c1e6f2d90'
+down_revision = 'c4d7a1b9e215'
 branch_labels = None
 depends_on = None
 
