@@ -75,6 +75,7 @@ from app.models import (
     User,
     task_coordinator,
 )
+from app.oversight import manual_reminders
 from app.tasks.services import get_task_record_for
 
 PAGE_SIZE = 50
@@ -870,6 +871,7 @@ def send_manual_reminder(actor: User, task: Task, *, item_id: int | None = None,
         raise ValidationFailed(_("Nhiệm vụ đã hoàn thành, không cần nhắc."))
     org_id, item = _target_org(task, item_id)
     as_of = as_of or today_local()
+    manual_reminders.refuse_second_reminder(task.id, org_id, today_local())
     users = _agency_users(org_id)
     organisation = db.session.get(Organisation, org_id)
     recipients: dict[str, User | None] = {u.email.lower(): u for u in users}
@@ -1067,8 +1069,10 @@ class Scorecard:
         return self.on_time + self.late
 
     def rate(self, name: str) -> Decimal | None:
-        """Share of the period's units in a category, in % (None when the agency had none)."""
-        return percent_value(getattr(self, name), self.total) if self.total else None
+        """Share of the period's units in a category, in %; None when there is nothing to measure:
+        no unit at all, or (for the judged categories) none come due yet — "—", not an alarming 0 %."""
+        judged = name != "in_progress" and not (self.completed + self.not_completed)
+        return None if judged or not self.total else percent_value(getattr(self, name), self.total)
 
     @property
     def on_time_rate(self) -> Decimal | None:

@@ -60,7 +60,7 @@ def test_office_imports_notice_corrects_a_task_and_confirms(browser):
     browser.wait_text("h1", "9 nhiệm vụ, 11 nội dung")
     assert len(browser.find_all("[data-review-task]")) == 9
     assert browser.find("#d-number").get_attribute("value") == "205"
-    assert browser.find("#d-issued_on").get_attribute("value") == "2024-03-19"
+    assert browser.find("#d-issued_on").get_attribute("value") == "19/03/2024"
     browser.shot("proposal review")
 
     # The correction: task 4 (Ban Dân vận) is due within May, not "within the second quarter".
@@ -197,7 +197,7 @@ def test_chief_reviews_overdue_sends_reminder_and_exports_xlsx(browser, mailbox)
     browser.fill("textarea[name=message]", note)
     browser.shot("reminder written")
     browser.click_and_wait(f"form[action='/oversight/tasks/{task_id}/remind'] button[type=submit]")
-    browser.wait_text("main", "Đã gửi nhắc việc.")
+    browser.wait_text("main", f"Đã gửi nhắc việc tới {len(expected_recipients)} người nhận.")
 
     received = mailbox.wait_for(len(expected_recipients))
     time.sleep(0.5)  # anything more would arrive now: exactly these messages, nothing else
