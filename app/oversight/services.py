@@ -95,7 +95,7 @@ ESCALATION_LEVELS = {
 
 def escalation_label(level: int) -> str:
     return {
-        0: _("Chưa báo cáo vượt cấp"),
+        0: _("Chưa báo lên lãnh đạo"),
         1: _("Đã báo lãnh đạo cơ quan"),
         2: _("Đã báo Chánh Văn phòng"),
         3: _("Đã báo Thường trực"),

@@ -88,4 +88,4 @@ class InboxFilterForm(FlaskForm):
                                 SelectChoice("coordinator", _l("Phối hợp"))])
     status = SelectField(_l("Trạng thái"), validators=[Optional()])
     agency = SelectField(_l("Cơ quan"), validators=[Optional()])
-    completed = BooleanField(_l("Cả nhiệm vụ đã hoàn thành"))
+    completed = BooleanField(_l("Gồm cả nhiệm vụ đã hoàn thành"))
