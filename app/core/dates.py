@@ -15,7 +15,8 @@ from flask_babel import lazy_gettext as _l
 from wtforms import StringField
 
 #: The HTML pattern of a day (d/m/yyyy, padded or not; '.' and '-' as separators are accepted too).
-DAY_PATTERN = r"\d{1,2}[/.\-]\d{1,2}[/.\-]\d{4}|\d{4}-\d{2}-\d{2}"
+#: (Valid under the browser's "v" regex flag, which wants "/" and "-" escaped inside a class.)
+DAY_PATTERN = r"\d{1,2}[\/.\-]\d{1,2}[\/.\-]\d{4}|\d{4}-\d{2}-\d{2}"
 _DMY = re.compile(r"^(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{4})$")
 _ISO = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
 

@@ -4,7 +4,6 @@ every main page are checked by the per-role page walk in test_journeys.py.)"""
 
 from __future__ import annotations
 
-import time
 from datetime import date
 
 import pytest
