@@ -1080,7 +1080,8 @@ class Scorecard:
 
     @property
     def completion_rate(self) -> Decimal | None:
-        return percent_value(self.completed, self.total) if self.total else None
+        """None, like :meth:`rate`, while nothing is completed or come due: nothing to measure yet."""
+        return percent_value(self.completed, self.total) if self.completed + self.not_completed else None
 
     def as_dict(self) -> dict:
         return {
