@@ -218,7 +218,7 @@ _AGENCIES = [
         "mass_org",
         None,
         9,
-        "Hội Cựu chiến binh huyện",
+        "Hội Cựu Chiến binh huyện",
         ("Hội Cựu chiến binh", "Hội CCB huyện", "Hội CCB", "Ban Chấp hành Hội Cựu chiến binh huyện"),
         _mail("ccb"),
     ),
