@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Hashable
 from datetime import date, datetime
 from typing import TypeVar
@@ -11,6 +12,7 @@ from flask_login import current_user
 from markupsafe import Markup
 
 from app.core.clock import LOCAL_TZ, today_local
+from app.core.dates import DAY_PATTERN
 from app.core.enums import TaskStatus
 from app.core.permissions import has_permission
 
@@ -76,7 +78,26 @@ def nav_menu() -> Markup:
         # Jinja escapes what it outputs: the rendered fragment is safe markup.
         return Markup(template.render(current_user=current_user, nav_endpoints=current_app.view_functions))  # noqa: S704
 
-    return per_language("nav_menu", render, current_user.role)
+    return mark_current_page(per_language("nav_menu", render, current_user.role), request.path)
+
+
+_NAV_LINK = re.compile(r'class="(nav-link|dropdown-item)" href="([^"]+)"')
+
+
+def mark_current_page(menu: Markup, path: str) -> Markup:
+    """The role's cached menu with the open page's link marked (``aria-current="page"`` and the
+    active style): the link whose address is the longest prefix of ``path`` ("/" only for itself)."""
+    best = None
+    for match in _NAV_LINK.finditer(menu):
+        href = match.group(2)
+        if (path == href or (href != "/" and path.startswith(href.rstrip("/") + "/")) or path == href.rstrip("/")) \
+                and (best is None or len(href) > len(best.group(2))):
+            best = match
+    if best is None:
+        return menu
+    marked = f'class="{best.group(1)} active" aria-current="page" href="{best.group(2)}"'
+    html = str(menu)
+    return Markup(html[:best.start()] + marked + html[best.end():])  # noqa: S704 - the menu is already safe markup
 
 
 def register(app: Flask) -> None:
@@ -87,6 +108,7 @@ def register(app: Flask) -> None:
     app.add_template_global(has_permission, "has_permission")
     app.add_template_global(nav_menu, "nav_menu")
     app.add_template_global(today_local, "today")
+    app.add_template_global(DAY_PATTERN, "day_pattern")
 
     from flask_babel import get_locale
 

@@ -9,30 +9,20 @@ names ("tasks-0-title", "tasks-0-items-1-lead"); :func:`parse_task_rows` reads t
 from __future__ import annotations
 
 import re
-from datetime import date, datetime
+from datetime import date
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, MultipleFileField
 from werkzeug.datastructures import MultiDict
-from wtforms import DateField, HiddenField, SelectField, StringField, SubmitField, TextAreaField
+from wtforms import HiddenField, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, Optional
 
+from app.core.dates import DayField, parse_day
 from app.core.enums import DirectiveStatus, MeetingKind
 from app.directives.refs import DOC_TYPES
 from app.directives.services import DirectiveInput, ImportPlan, ItemInput, MeetingInput, TaskInput
-
-
-class VnDateField(DateField):
-    """A date input whose parse error is Vietnamese (WTForms has no Vietnamese catalog)."""
-
-    def process_formdata(self, valuelist):
-        try:
-            super().process_formdata(valuelist)
-        except ValueError:
-            self.data = None
-            raise ValueError(str(_l("Ngày không hợp lệ (dd/mm/yyyy)."))) from None
 
 
 def _required(message):
@@ -46,7 +36,7 @@ def _max(limit: int) -> Length:
 class MeetingForm(FlaskForm):
     version = HiddenField()
     kind = SelectField(_l("Loại buổi làm việc"), choices=MeetingKind.choices, validate_choice=False)
-    held_on = VnDateField(_l("Ngày họp"), validators=[_required(_l("Chưa nhập ngày họp."))])
+    held_on = DayField(_l("Ngày họp"), validators=[_required(_l("Chưa nhập ngày họp."))])
     period_label = StringField(_l("Kỳ (ví dụ quý I/2024)"), validators=[Optional(), _max(64)],
                                description=_l("Để trống: lấy quý theo ngày họp."))
     chair = StringField(_l("Chủ trì"), default="Thường trực Huyện ủy",
@@ -75,7 +65,7 @@ class DirectiveForm(FlaskForm):
                          description=_l("Để trống nếu chưa có số; xem số đề xuất bên dưới."))
     issuer_suffix = StringField(_l("Ký hiệu cơ quan ban hành (sau dấu /)"), default="HU",
                                 validators=[Optional(), _max(32)])
-    issued_on = VnDateField(_l("Ngày ban hành"), validators=[Optional()])
+    issued_on = DayField(_l("Ngày ban hành"), validators=[Optional()])
     title = TextAreaField(_l("Trích yếu"), validators=[_max(1000)])
     issuing_body = StringField(_l("Cơ quan, tổ chức ban hành (ví dụ Thường trực Huyện ủy)"),
                                validators=[Optional(), _max(200)])
@@ -135,11 +125,9 @@ def _date(value: str | None, errors: list[str], label: str) -> date | None:
     value = (value or "").strip()
     if not value:
         return None
-    for pattern in ("%Y-%m-%d", "%d/%m/%Y"):
-        try:
-            return datetime.strptime(value, pattern).date()
-        except ValueError:
-            continue
+    day = parse_day(value)
+    if day is not None:
+        return day
     errors.append(str(_l("%(label)s: ngày “%(value)s” không hợp lệ.", label=label, value=value[:20])))
     return None
 

@@ -41,6 +41,7 @@ from app.directives.forms import (
     parse_task_rows,
 )
 from app.directives.refs import DOC_TYPES
+from app.directives.status_ring import status_rings
 from app.extensions import db
 from app.models import Attachment, ContentItem, Directive, Meeting, Organisation, Task
 from app.tasks.services import form_version
@@ -92,7 +93,8 @@ def index():
     agencies = Organisation.query_active() if current_user.role in OVERSIGHT_ROLES else [current_user.organisation]
     return render_template("directives/index.html", directives=directives, next_after=next_after, filters=filters,
                            options=services.filter_options(), agencies=agencies, statuses=list(DirectiveStatus),
-                           targets=services.reference_targets(filters.query or ""))
+                           targets=services.reference_targets(filters.query or ""),
+                           rings=status_rings(current_user, [d.id for d in directives], today_local()))
 
 
 def _directive_form(form: DirectiveForm) -> DirectiveForm:

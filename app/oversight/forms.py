@@ -2,10 +2,11 @@
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateField, SelectField, StringField, SubmitField, TextAreaField
+from wtforms import SelectField, StringField, SubmitField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 
+from app.core.dates import DayField
 from app.core.enums import TaskKind
 
 SORT_CHOICES = [SelectChoice("late", _l("Quá hạn lâu nhất trước")), SelectChoice("recent", _l("Mới quá hạn trước"))]
@@ -24,7 +25,7 @@ class OverdueFilterForm(FlaskForm):
     class Meta:
         csrf = False
 
-    as_of = DateField(_l("Tính đến ngày"), validators=[Optional()])
+    as_of = DayField(_l("Tính đến ngày"), validators=[Optional()])
     period = SelectField(_l("Kỳ (theo hạn)"), validators=[Optional()], validate_choice=False)
     directive = SelectField(_l("Văn bản"), validators=[Optional()], validate_choice=False)
     agency = SelectField(_l("Cơ quan"), validators=[Optional()], validate_choice=False)
@@ -59,7 +60,7 @@ class ScorecardFilterForm(FlaskForm):
         csrf = False
 
     period = SelectField(_l("Kỳ"), validators=[Optional()], validate_choice=False)
-    cutoff = DateField(_l("Chốt số liệu đến ngày"), validators=[Optional()])
+    cutoff = DayField(_l("Chốt số liệu đến ngày"), validators=[Optional()])
 
 
 class SearchForm(FlaskForm):

@@ -19,7 +19,7 @@ from app.core.errors import DomainError, NotFound, ValidationFailed
 from app.core.permissions import has_permission, requires
 from app.core.templating import per_language
 from app.extensions import db
-from app.oversight import bp, services
+from app.oversight import bp, manual_reminders, services
 from app.oversight.forms import (
     CalendarForm,
     ExplanationAnswerForm,
@@ -286,12 +286,12 @@ def overdue_print():
                            bucket_label=services.bucket_label, args=_filter_args(filters))
 
 
-def _back(default_endpoint: str = "oversight.overdue"):
-    """Redirect to the page the form came from (only pages of this site)."""
+def _back(default_endpoint: str = "oversight.overdue", anchor: str | None = None):
+    """Redirect to the page the form came from (only pages of this site), at ``anchor`` when given."""
     target = request.form.get("next") or request.args.get("next") or ""
-    if target.startswith("/") and not target.startswith("//"):
-        return redirect(target)
-    return redirect(url_for(default_endpoint))
+    if not (target.startswith("/") and not target.startswith("//")):
+        target = url_for(default_endpoint)
+    return redirect(f"{target.split('#')[0]}#{anchor}" if anchor else target)
 
 
 def _commit_or_flash(action, success: str):
@@ -317,13 +317,20 @@ def remind(task_id: int):
         flash(_("Lời nhắc không hợp lệ (tối đa 2000 ký tự)."), "danger")
         return _back()
     item_id = int(form.item_id.data) if (form.item_id.data or "").isdigit() else None
-    result = _commit_or_flash(
-        lambda: services.send_manual_reminder(current_user, task, item_id=item_id, message=form.message.data or ""),
-        _("Đã gửi nhắc việc."),
-    )
-    if result is not None and result.failed:
-        flash(_("%(n)d thư nhắc việc gửi không thành công; đã ghi nhận để kiểm tra.", n=result.failed), "warning")
-    return _back()
+    # Back to the row the reminder was sent from (the list) or to the reminder history (the task's page).
+    anchor = f"overdue-{task_id}-{item_id or 0}" if "/actions" not in request.form.get("next", "") else "reminders"
+    try:
+        result = services.send_manual_reminder(current_user, task, item_id=item_id, message=form.message.data or "")
+        db.session.commit()
+    except DomainError as error:
+        db.session.rollback()
+        if isinstance(error, NotFound):
+            raise
+        flash(error.message, "danger")
+        return _back(anchor=anchor)
+    said = manual_reminders.outcome(result.sent, result.failed)
+    flash(said.message, said.category)
+    return _back(anchor=anchor)
 
 
 @bp.route("/tasks/<int:task_id>/explanation", methods=["POST"])

@@ -71,6 +71,7 @@ from app.models import (
     User,
     task_coordinator,
 )
+from app.oversight import manual_reminders
 from app.tasks.services import get_task_record_for
 from app.tasks.units import (
     BUCKETS,
@@ -99,7 +100,7 @@ ESCALATION_LEVELS = {
 
 def escalation_label(level: int) -> str:
     return {
-        0: _("Chưa báo cáo vượt cấp"),
+        0: _("Chưa báo lên lãnh đạo"),
         1: _("Đã báo lãnh đạo cơ quan"),
         2: _("Đã báo Chánh Văn phòng"),
         3: _("Đã báo Thường trực"),
@@ -841,6 +842,7 @@ def send_manual_reminder(actor: User, task: Task, *, item_id: int | None = None,
         raise ValidationFailed(_("Nhiệm vụ đã hoàn thành, không cần nhắc."))
     org_id, item = _target_org(task, item_id)
     as_of = as_of or today_local()
+    manual_reminders.refuse_second_reminder(task.id, org_id, today_local())
     users = _agency_users(org_id)
     organisation = db.session.get(Organisation, org_id)
     recipients: dict[str, User | None] = {u.email.lower(): u for u in users}
@@ -1038,8 +1040,10 @@ class Scorecard:
         return self.on_time + self.late
 
     def rate(self, name: str) -> Decimal | None:
-        """Share of the period's units in a category, in % (None when the agency had none)."""
-        return percent_value(getattr(self, name), self.total) if self.total else None
+        """Share of the period's units in a category, in %; None when there is nothing to measure:
+        no unit at all, or (for the judged categories) none come due yet — "—", not an alarming 0 %."""
+        judged = name != "in_progress" and not (self.completed + self.not_completed)
+        return None if judged or not self.total else percent_value(getattr(self, name), self.total)
 
     @property
     def on_time_rate(self) -> Decimal | None:
@@ -1047,7 +1051,8 @@ class Scorecard:
 
     @property
     def completion_rate(self) -> Decimal | None:
-        return percent_value(self.completed, self.total) if self.total else None
+        """None, like :meth:`rate`, while nothing is completed or come due: nothing to measure yet."""
+        return percent_value(self.completed, self.total) if self.completed + self.not_completed else None
 
     def as_dict(self) -> dict:
         return {

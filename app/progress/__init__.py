@@ -16,6 +16,14 @@ def progress_panel(task):
     return task_panel(current_user, task)
 
 
+@bp.app_template_global("deadline_timeline")
+def deadline_timeline(inbox):
+    """The inbox's deadline timeline (templates/progress/_timeline.html), from the tasks it shows."""
+    from app.progress.timeline import deadline_timeline as build
+
+    return build([e.task for group in inbox.groups.values() for e in group.entries], inbox.today)
+
+
 @bp.app_template_filter("vn_quantity")
 def vn_quantity(value) -> str:
     """A stored figure as written in Vietnamese: 158, 43.140, 82,41 (exact, no trailing zeros)."""

@@ -6,7 +6,6 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
-    DateField,
     FieldList,
     Form,
     FormField,
@@ -21,6 +20,7 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
+from app.core.dates import DayField
 from app.core.uploads import EVIDENCE_KINDS, describe_kinds
 
 
@@ -40,7 +40,7 @@ class ProgressReportForm(FlaskForm):
     status = SelectField(_l("Trạng thái"), validators=[DataRequired()])
     progress_percent = IntegerField(_l("Tiến độ (%)"), validators=[InputRequired(), NumberRange(0, 100)], default=0)
     content_item_id = SelectField(_l("Nội dung báo cáo"), coerce=int, default=0, validate_choice=True)
-    reported_on = DateField(_l("Ngày báo cáo"), validators=[Optional()])
+    reported_on = DayField(_l("Ngày báo cáo"), validators=[Optional()])
     result_text = TextAreaField(_l("Kết quả thực hiện"), validators=[DataRequired(), Length(max=20000)],
                                 description=_l("Nêu cụ thể việc đã làm, văn bản đã ban hành (số, ngày), số liệu."))
     evidence = MultipleFileField(
@@ -52,7 +52,7 @@ class ProgressReportForm(FlaskForm):
 
 
 class ConfirmCompletionForm(FlaskForm):
-    completed_on = DateField(_l("Ngày hoàn thành"), validators=[Optional()],
+    completed_on = DayField(_l("Ngày hoàn thành"), validators=[Optional()],
                              description=_l("Mặc định là ngày cơ quan báo cáo hoàn thành."))
     note = TextAreaField(_l("Ý kiến (nếu có)"), validators=[Optional(), Length(max=2000)])
     submit = SubmitField(_l("Xác nhận hoàn thành"))
@@ -64,7 +64,7 @@ class ReturnCompletionForm(FlaskForm):
 
 
 class ExtensionRequestForm(FlaskForm):
-    requested_due_date = DateField(_l("Đề nghị gia hạn đến ngày"), validators=[DataRequired()])
+    requested_due_date = DayField(_l("Đề nghị gia hạn đến ngày"), validators=[DataRequired()])
     reason = TextAreaField(_l("Lý do"), validators=[DataRequired(), Length(max=2000)])
     submit = SubmitField(_l("Gửi đề nghị gia hạn"))
 
@@ -88,4 +88,4 @@ class InboxFilterForm(FlaskForm):
                                 SelectChoice("coordinator", _l("Phối hợp"))])
     status = SelectField(_l("Trạng thái"), validators=[Optional()])
     agency = SelectField(_l("Cơ quan"), validators=[Optional()])
-    completed = BooleanField(_l("Cả nhiệm vụ đã hoàn thành"))
+    completed = BooleanField(_l("Gồm cả nhiệm vụ đã hoàn thành"))

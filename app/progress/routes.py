@@ -130,9 +130,17 @@ def _inbox_words() -> dict:
 # --------------------------------------------------------------------------------------------
 
 
+def _status_choice_label(status: TaskStatus) -> str:
+    """The report form's wording: next to "Đang thực hiện", a bare "Chưa hoàn thành" reads as
+    "not finished yet"; what an agency reports with it is that the task cannot be completed."""
+    if status is TaskStatus.NOT_COMPLETED:
+        return _("Không thể hoàn thành (nêu rõ lý do, khó khăn)")
+    return status.label
+
+
 def _report_form(task, role: services.ReportingRole) -> ProgressReportForm:
     form = ProgressReportForm()
-    form.status.choices = [SelectChoice(s.value, s.label) for s in services.statuses_for(current_user, task)]
+    form.status.choices = [SelectChoice(s.value, _status_choice_label(s)) for s in services.statuses_for(current_user, task)]
     items = [i for i in task.items if i.id in role.item_ids]
     whole = [] if role.must_name_item else [SelectChoice(0, _("Cả nhiệm vụ"))]
     form.content_item_id.choices = whole + [SelectChoice(i.id, f"{i.ordinal}. {i.text[:120]}") for i in items]
@@ -145,8 +153,13 @@ def _report_form(task, role: services.ReportingRole) -> ProgressReportForm:
 
 def _prefill(form: ProgressReportForm, task, indicators) -> None:
     form.version.data = str(task.version_id)
-    if task.status in services.statuses_for(current_user, task):
+    allowed = services.statuses_for(current_user, task)
+    if task.status in allowed:
         form.status.data = task.status.value
+    # The task page's "Đề nghị hoàn thành" button opens this form with the proposal chosen.
+    asked = request.args.get("status")
+    if asked and asked in {status.value for status in allowed}:
+        form.status.data = asked
     form.progress_percent.data = task.progress_percent
     form.reported_on.data = today_local()
     for indicator in indicators:
@@ -186,6 +199,9 @@ def report(task_id: int):
             db.session.rollback()
             flash(error.message, "danger")
             status_code = error.status_code
+            field = getattr(form, getattr(error, "field", None) or "", None)
+            if field is not None and hasattr(field, "errors"):  # the message next to its field too
+                field.errors = [*field.errors, error.message]
             if isinstance(error, Conflict):
                 # Show the task as it is now; the user's text stays in the form to re-apply knowingly.
                 db.session.expire_all()

@@ -3,8 +3,6 @@ office chief's list of reminders that were interrupted or gave up."""
 
 from __future__ import annotations
 
-from datetime import date, datetime
-
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -17,6 +15,7 @@ from wtforms.validators import Length, Optional
 from app.auth.forms import EmptyForm
 from app.core.args import int_arg
 from app.core.clock import now_utc, today_local
+from app.core.dates import parse_day
 from app.core.enums import ReminderKind, ReminderState
 from app.core.errors import DomainError, ValidationFailed
 from app.core.permissions import requires
@@ -72,17 +71,6 @@ class OverrideForm(FlaskForm):
                                                            SelectChoice("1", _l("Làm việc (làm bù)"))])
     note = StringField(_l("Ghi chú"), validators=[Optional(), Length(max=200)])
     submit = SubmitField(_l("Lưu"))
-
-
-def parse_day(text: str | None) -> date | None:
-    """dd/mm/yyyy (as people write it) or yyyy-mm-dd (as date pickers send it)."""
-    text = (text or "").strip()
-    for fmt in ("%d/%m/%Y", "%Y-%m-%d"):
-        try:
-            return datetime.strptime(text, fmt).date()
-        except ValueError:
-            continue
-    return None
 
 
 def _field_error(form: FlaskForm, error: DomainError, fallback: str) -> None:

@@ -8,7 +8,6 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
-    DateField,
     HiddenField,
     IntegerField,
     SelectField,
@@ -19,6 +18,7 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
+from app.core.dates import DayField
 from app.progress.indicators import TallyTemplate
 from app.reports.services import NARRATIVE_FIELDS, PERIOD_KIND_LABELS, TALLY_PREFIX
 
@@ -35,7 +35,7 @@ class NewReportForm(FlaskForm):
     period_kind = SelectField(_l("Loại kỳ"), choices=[SelectChoice(k, v) for k, v in PERIOD_KIND_LABELS.items()])
     period_index = SelectField(_l("Kỳ số"), choices=[SelectChoice(str(i)) for i in range(1, 5)], coerce=int,
                                description=_l("Quý 1–4; 6 tháng: 1 (đầu năm) hoặc 2; 9 tháng và năm: 1."))
-    as_of = DateField(_l("Ngày chốt số liệu"), validators=[DataRequired()])
+    as_of = DayField(_l("Ngày chốt số liệu"), validators=[DataRequired()])
     submit = SubmitField(_l("Tạo dự thảo"))
 
 
@@ -44,7 +44,7 @@ class ReportEditForm(FlaskForm):
 
     version = HiddenField()
     number = IntegerField(_l("Số văn bản (khi ban hành)"), validators=[Optional(), NumberRange(1, 99999)])
-    issued_on = DateField(_l("Ngày ban hành"), validators=[Optional()])
+    issued_on = DayField(_l("Ngày ban hành"), validators=[Optional()])
     signer_title = StringField(_l("Chức vụ người ký"), validators=[Optional(), Length(max=120)],
                                description=_l("Để trống: Chánh Văn phòng."))
     signer_name = StringField(_l("Họ và tên người ký"), validators=[Optional(), Length(max=120)])
@@ -74,7 +74,7 @@ def narrative_from(form: ReportEditForm, agencies: Sequence) -> dict[str, str]:
 
 class RegenerateForm(FlaskForm):
     version = HiddenField()
-    as_of = DateField(_l("Ngày chốt số liệu"), validators=[DataRequired()])
+    as_of = DayField(_l("Ngày chốt số liệu"), validators=[DataRequired()])
     submit = SubmitField(_l("Cập nhật số liệu"))
 
 
@@ -92,7 +92,7 @@ def carry_form_class(candidates: Sequence) -> type[FlaskForm]:
     for candidate in candidates:
         setattr(Form, f"pick_{candidate.task.id}", BooleanField(candidate.task.title[:200],
                                                                default=not candidate.carried))
-        setattr(Form, f"due_{candidate.task.id}", DateField(_l("Hạn mới"), default=candidate.suggested_due,
+        setattr(Form, f"due_{candidate.task.id}", DayField(_l("Hạn mới"), default=candidate.suggested_due,
                                                             validators=[Optional()]))
     return Form
 

@@ -2,7 +2,6 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
-    DateField,
     HiddenField,
     IntegerField,
     SelectField,
@@ -12,6 +11,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, Optional
 
+from app.core.dates import DayField
 from app.core.enums import TaskKind
 
 
@@ -21,7 +21,7 @@ class TaskEditForm(FlaskForm):
     description = TextAreaField(_l("Nội dung chi tiết"), validators=[Optional(), Length(max=20000)])
     lead_org_id = SelectField(_l("Cơ quan chủ trì"), coerce=int)
     due_phrase = StringField(_l("Thời hạn (như văn bản ghi)"), validators=[Optional(), Length(max=200)])
-    due_date = DateField(_l("Hạn hoàn thành"), validators=[Optional()])
+    due_date = DayField(_l("Hạn hoàn thành"), validators=[Optional()])
     kind = SelectField(_l("Loại nhiệm vụ"), choices=TaskKind.choices)
     is_confidential = BooleanField(_l("Nội dung mật (không gửi nội dung qua email)"))
     submit = SubmitField(_l("Lưu"))

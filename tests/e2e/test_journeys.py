@@ -21,6 +21,8 @@ from app.core.clock import today_local
 from app.core.enums import ReminderKind, ReminderState, TaskStatus
 from app.extensions import db
 from app.models import Directive, Organisation, PeriodReport, ProgressReport, ReminderLog, Task, User
+from tests.e2e.accessibility import preloaded, serious_violations
+from tests.e2e.conftest import WINDOW
 
 ROOT = Path(__file__).resolve().parents[2]
 NOTICE = ROOT / "app" / "demo" / "data" / "q1_2024_conclusion.txt"
@@ -60,7 +62,7 @@ def test_office_imports_notice_corrects_a_task_and_confirms(browser):
     browser.wait_text("h1", "9 nhiệm vụ, 11 nội dung")
     assert len(browser.find_all("[data-review-task]")) == 9
     assert browser.find("#d-number").get_attribute("value") == "205"
-    assert browser.find("#d-issued_on").get_attribute("value") == "2024-03-19"
+    assert browser.find("#d-issued_on").get_attribute("value") == "19/03/2024"
     browser.shot("proposal review")
 
     # The correction: task 4 (Ban Dân vận) is due within May, not "within the second quarter".
@@ -197,7 +199,7 @@ def test_chief_reviews_overdue_sends_reminder_and_exports_xlsx(browser, mailbox)
     browser.fill("textarea[name=message]", note)
     browser.shot("reminder written")
     browser.click_and_wait(f"form[action='/oversight/tasks/{task_id}/remind'] button[type=submit]")
-    browser.wait_text("main", "Đã gửi nhắc việc.")
+    browser.wait_text("main", f"Đã gửi nhắc việc tới {len(expected_recipients)} người nhận.")
 
     received = mailbox.wait_for(len(expected_recipients))
     time.sleep(0.5)  # anything more would arrive now: exactly these messages, nothing else
@@ -216,7 +218,18 @@ def test_chief_reviews_overdue_sends_reminder_and_exports_xlsx(browser, mailbox)
     assert sorted(log.recipient_email for log in logs) == expected_recipients
     assert all(log.state is ReminderState.SENT for log in logs)
 
+    # Back on the task's reminder history (not the top of the page), with one message.
+    assert browser.driver.current_url.endswith("#reminders"), browser.driver.current_url
+    assert not browser.exists("main .alert-warning")
+
     browser.click_and_wait("a[href='/oversight/overdue']")
+    # A second "Nhắc ngay" the same day is refused, and the list comes back at the task's row.
+    row = browser.find(f"[data-testid=overdue-list] tr[data-task-id='{task_id}']")
+    row_id = row.get_attribute("id")
+    browser.click_and_wait(browser.find(f"form[action='/oversight/tasks/{task_id}/remind'] button", within=row))
+    browser.wait_text("main", "mỗi ngày chỉ nhắc trực tiếp một lần")
+    assert browser.driver.current_url.endswith(f"#{row_id}"), browser.driver.current_url
+    assert len(mailbox.messages) == len(expected_recipients)
     browser.click("[data-testid=export-xlsx]")
     workbook = openpyxl.load_workbook(browser.wait_download(".xlsx"), read_only=True)
     cells = [str(value) for sheet in workbook.worksheets for row in sheet.iter_rows(values_only=True)
@@ -285,8 +298,8 @@ PHONE_WIDTH = 375
 #: The pages each account opens on its phone: home per role, task list, task page, directive page,
 #: overdue review, report page and the agency inbox.
 PHONE_PAGES = {
-    "office_chief": (OFFICE_CHIEF, ("home", "tasks", "task", "directive", "overdue", "reports", "report",
-                                    "report_preview")),
+    "office_chief": (OFFICE_CHIEF, ("home", "tasks", "task", "directives", "directive", "overdue", "scorecards",
+                                    "reports", "report", "report_preview")),
     "office": (OFFICE, ("home", "directive")),
     "agency_officer": (AGENCY_OFFICER, ("home", "inbox", "task", "tasks")),
     "agency_head": ("nam.lh@phunghiep.example", ("home", "inbox")),
@@ -302,7 +315,8 @@ def _page_paths(role: str) -> dict[str, str]:
     directive = db.session.scalar(sa.select(Directive).where(Directive.number == "198", Directive.issuer_suffix == "HU"))
     task = _open_task_of("BTG" if role.startswith("agency") else "UBKT")
     paths = {"home": "/", "tasks": "/tasks/", "task": f"/tasks/{task.id}", "directive": f"/directives/{directive.id}",
-             "overdue": "/oversight/overdue", "reports": "/reports/", "inbox": "/progress/inbox"}
+             "overdue": "/oversight/overdue", "reports": "/reports/", "inbox": "/progress/inbox",
+             "directives": "/directives/", "scorecards": "/oversight/scorecards"}
     if role == "office_chief":
         office = db.session.scalar(sa.select(User).where(User.email == OFFICE))
         report = reports.create_report(office, reports.Period(2024, "quarter", 2), date(2024, 6, 30))
@@ -311,32 +325,78 @@ def _page_paths(role: str) -> dict[str, str]:
     return paths
 
 
+SCREENS = ROOT / "artifacts" / "screens"
+#: A menu of one line is about 2.5 rem high; two lines would be twice that.
+ONE_LINE_PX = 48
+
+
+def _save_screen(browser, role: str, name: str, width: int) -> None:
+    """The page as the note shows it: artifacts/screens/<role>-<page>-<width>.png (git-ignored)."""
+    SCREENS.mkdir(parents=True, exist_ok=True)
+    (SCREENS / f"{role}-{name}-{width}.png").write_bytes(browser.full_page_png())
+
+
+def _menu_problems(browser) -> list[str]:
+    """At 1366 px: the main menu on one line, and the open page marked with aria-current="page"."""
+    problems = []
+    height = browser.driver.execute_script(
+        "const ul = document.querySelector('#mainnav .nav-main .navbar-nav');"
+        "return ul ? ul.getBoundingClientRect().height : 0;")
+    if not 0 < height <= ONE_LINE_PX:
+        problems.append(f"main menu {height}px high (more than one line)")
+    marked = [a.get_attribute("href") for a in browser.find_all("#mainnav [aria-current=page]")]
+    path = browser.path.split("?")[0]
+    if len(marked) != 1:
+        problems.append(f"{len(marked)} links marked aria-current")
+    else:
+        href = marked[0][len(browser.live.url):]
+        if not (path == href or (href != "/" and path.startswith(href))):
+            problems.append(f"aria-current on {href}")
+    return problems
+
+
 @pytest.mark.parametrize("role", sorted(PHONE_PAGES))
 def test_main_pages_fit_a_phone_and_print_without_navigation(browser, role):
+    """Every main page of every role: no sideways scroll at 375 px, no navigation on paper, axe-core
+    finds no serious or critical WCAG A/AA violation, the menu fits one line at 1366 px and marks the
+    open page; screenshots at both widths go to artifacts/screens/."""
     email, pages = PHONE_PAGES[role]
     paths = _page_paths(role)
     browser.login(email)
-    too_wide, print_problems = [], []
-    for name in pages:
-        browser.phone(PHONE_WIDTH)
-        browser.go(paths[name])
-        assert browser.path.split("?")[0] == paths[name], f"{name}: landed on {browser.path}"
-        width = browser.scroll_width()
-        if width > PHONE_WIDTH + 1:
-            too_wide.append(f"{name} ({paths[name]}): {width}px wide; sticking out: {browser.widest_elements()}")
-        browser.shot(f"{name} {PHONE_WIDTH}px")
-
-        browser.desktop()
-        browser.media("print")
-        nav = browser.find_all("nav.navbar")
-        problems = [what for what, bad in (
-            ("navigation printed", nav and nav[0].is_displayed()),
-            ("footer printed", any(f.is_displayed() for f in browser.find_all("body > footer"))),
-            ("page content not printed", not browser.printed_text()),
-        ) if bad]
-        if problems:
-            print_problems.append(f"{name} ({paths[name]}): {', '.join(problems)}")
-        browser.shot(f"{name} print")
-        browser.media("")
+    too_wide, print_problems, inaccessible, menu = [], [], [], []
+    with preloaded(browser.driver):
+        for name in pages:
+            _walk_page(browser, role, name, paths[name], too_wide, print_problems, inaccessible, menu)
     assert not too_wide, "pages wider than a phone:\n" + "\n".join(too_wide)
     assert not print_problems, "print layout:\n" + "\n".join(print_problems)
+    assert not inaccessible, "axe-core, serious or critical:\n" + "\n".join(inaccessible)
+    assert not menu, "menu at 1366 px:\n" + "\n".join(menu)
+
+
+def _walk_page(browser, role, name, path, too_wide, print_problems, inaccessible, menu) -> None:
+    """One page of the walk at 375 px, at 1366 px and on paper; problems go to the four lists."""
+    browser.phone(PHONE_WIDTH)
+    browser.go(path)
+    assert browser.path.split("?")[0] == path, f"{name}: landed on {browser.path}"
+    width = browser.scroll_width()
+    if width > PHONE_WIDTH + 1:
+        too_wide.append(f"{name} ({path}): {width}px wide; sticking out: {browser.widest_elements()}")
+    _save_screen(browser, role, name, PHONE_WIDTH)
+
+    browser.desktop()
+    browser.go(path)
+    inaccessible += [f"{name} ({path}): {v}" for v in serious_violations(browser.driver)]
+    menu += [f"{name} ({path}): {p}" for p in _menu_problems(browser)]
+    _save_screen(browser, role, name, WINDOW[0])
+
+    browser.media("print")
+    nav = browser.find_all("nav.navbar")
+    problems = [what for what, bad in (
+        ("navigation printed", nav and nav[0].is_displayed()),
+        ("footer printed", any(f.is_displayed() for f in browser.find_all("body > footer"))),
+        ("page content not printed", not browser.printed_text()),
+    ) if bad]
+    if problems:
+        print_problems.append(f"{name} ({path}): {', '.join(problems)}")
+    browser.shot(f"{name} print")
+    browser.media("")

@@ -4,11 +4,13 @@ proposal; the XLSX export and the print view. Refused roles get 403/404 and noth
 from __future__ import annotations
 
 import io
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 
 import pytest
 import sqlalchemy as sa
+import time_machine
 
+from app.core.clock import LOCAL_TZ
 from app.core.enums import ReminderKind, ReminderState, ReviewState, Role, TaskStatus
 from app.extensions import db, mail
 from app.models import AuditEvent, ExplanationRequest, Notification, ProgressReport, ReminderLog, Task
@@ -39,7 +41,9 @@ def test_remind_now_sends_logs_notifies_and_audits(client, late):
     with mail.record_messages() as outbox:
         response = client.post_form(f"/oversight/tasks/{late['task'].id}/remind",
                                     {"message": "Đề nghị báo cáo trước thứ Sáu.", "next": "/oversight/overdue"})
-    assert response.status_code == 302 and response.headers["Location"].endswith("/oversight/overdue")
+    # Back to the row the reminder was sent from, not to the top of the list.
+    assert response.status_code == 302
+    assert response.headers["Location"].endswith(f"/oversight/overdue#overdue-{late['task'].id}-0")
     recipients = sorted(m.recipients[0] for m in outbox)
     assert recipients == ["btg@phunghiep.example", "head@phunghiep.example", "officer@phunghiep.example"]
     assert "quá hạn 12 ngày" in outbox[0].body and "Đề nghị báo cáo trước thứ Sáu." in outbox[0].body
@@ -52,6 +56,24 @@ def test_remind_now_sends_logs_notifies_and_audits(client, late):
 
     row = services.overdue_page(services.OverdueFilters(as_of=D)).rows[0]
     assert row.reminders_sent == 3
+
+
+def test_second_reminder_the_same_day_is_refused_with_one_clear_message(client, late, travel):
+    client.login(late["chief"])
+    url = f"/oversight/tasks/{late['task'].id}/remind"
+    with mail.record_messages() as outbox:
+        first = client.post_form(url, {"next": "/oversight/overdue"}, follow_redirects=True)
+        second = client.post_form(url, {"next": "/oversight/overdue"}, follow_redirects=True)
+    first_page, second_page = first.get_data(as_text=True), second.get_data(as_text=True)
+    assert "Đã gửi nhắc việc tới 3 người nhận." in first_page and "không thành công" not in first_page
+    assert "mỗi ngày chỉ nhắc trực tiếp một lần" in second_page and "Đã gửi nhắc việc" not in second_page
+    assert len(outbox) == 3 and _count(ReminderLog) == 3
+    # The next day the office may remind again.
+    travel(D + timedelta(days=1))
+    client.login(late["chief"])  # the session of the day before has expired
+    with mail.record_messages() as outbox:
+        client.post_form(url, {})
+    assert len(outbox) == 3 and _count(ReminderLog) == 6
 
 
 def test_confidential_task_reminder_shows_title_only(client, late, factories):
@@ -73,8 +95,16 @@ def test_failed_send_is_recorded_not_raised(client, late, monkeypatch):
     monkeypatch.setattr(services, "_deliver", broken)
     client.login(late["chief"])
     response = client.post_form(f"/oversight/tasks/{late['task'].id}/remind", {}, follow_redirects=True)
-    assert response.status_code == 200 and "không thành công" in response.get_data(as_text=True)
+    page = response.get_data(as_text=True)
+    # One message, in one colour: nothing went out, so no green "sent" beside it.
+    assert response.status_code == 200 and "Chưa gửi được thư nhắc việc nào" in page
+    assert "alert-success" not in page
     assert {log.state for log in db.session.scalars(sa.select(ReminderLog))} == {ReminderState.FAILED}
+    # Every send failed: the office may try again the same day (an hour later).
+    monkeypatch.undo()
+    with time_machine.travel(datetime.combine(D, time(11, 0), tzinfo=LOCAL_TZ), tick=False):
+        again = client.post_form(f"/oversight/tasks/{late['task'].id}/remind", {}, follow_redirects=True)
+    assert "Đã gửi nhắc việc tới 3 người nhận." in again.get_data(as_text=True)
 
 
 @pytest.mark.parametrize("role", [Role.COMMITTEE, Role.AGENCY_HEAD, Role.AGENCY_OFFICER])

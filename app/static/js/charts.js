@@ -25,10 +25,17 @@
       return { label: ds.label, data: ds.data, backgroundColor: c, borderColor: c, borderWidth: data.type === "line" ? 3 : 1,
                pointRadius: 4, spanGaps: true, tension: 0 };
     });
+    // Counts are whole numbers: no 0.1…0.9 ticks (precision 0, step at least 1).
     var valueAxis = { beginAtZero: true, stacked: !!data.stacked,
-                      ticks: { callback: function (v) { return percent ? v + "%" : v; } } };
-    if (percent) { valueAxis.suggestedMax = 100; }
-    var categoryAxis = { stacked: !!data.stacked, ticks: { autoSkip: false } };
+                      ticks: { precision: percent ? undefined : 0,
+                               callback: function (v) { return percent ? v + "%" : (Number.isInteger(v) ? v : null); } } };
+    if (percent) { valueAxis.suggestedMax = 100; } else { valueAxis.suggestedMax = 1; }
+    // Long agency names wrap and shrink on a phone instead of being clipped.
+    var narrow = window.matchMedia && window.matchMedia("(max-width: 576px)").matches;
+    var categoryAxis = { stacked: !!data.stacked,
+                         ticks: { autoSkip: !data.horizontal && narrow, maxRotation: narrow ? 60 : 50,
+                                  font: { size: narrow ? 10 : 12 },
+                                  callback: function (value) { return wrapLabel(this.getLabelForValue(value), narrow ? 18 : 32); } } };
     return {
       type: data.type || "bar",
       data: { labels: data.labels, datasets: datasets },
@@ -42,6 +49,25 @@
         scales: data.horizontal ? { x: valueAxis, y: categoryAxis } : { x: categoryAxis, y: valueAxis }
       }
     };
+  }
+
+  // A long label as lines of at most `width` characters (Chart.js draws an array as lines).
+  function wrapLabel(label, width) {
+    var text = String(label || ""), lines = [], line = "";
+    if (text.length <= width) { return text; }
+    text.split(/\s+/).forEach(function (word) {
+      if (line && (line + " " + word).length > width) { lines.push(line); line = word; } else { line = line ? line + " " + word : word; }
+    });
+    if (line) { lines.push(line); }
+    return lines.slice(0, 3);
+  }
+
+  function isEmpty(data) {
+    if (!data.labels || !data.labels.length) { return true; }
+    return !data.datasets.some(function (ds) {
+      // A rate of 0 % is a measurement; a count of 0 everywhere is nothing to draw.
+      return ds.data.some(function (v) { return v !== null && v !== undefined && (data.percent || Number(v) !== 0); });
+    });
   }
 
   function formatValue(value, percent) {
@@ -95,11 +121,14 @@
     fetch(src, { credentials: "same-origin", headers: { Accept: "application/json" } })
       .then(function (response) { return response.ok ? response.json() : Promise.reject(response.status); })
       .then(function (data) {
-        if (!data.labels || !data.labels.length) {
+        if (isEmpty(data)) {
+          // An empty chart says so in words instead of drawing bare axes.
           var empty = document.createElement("p");
-          empty.className = "text-muted small";
-          empty.textContent = (data.title ? data.title + ": " : "") + "không có số liệu.";
-          canvas.parentNode.replaceChild(empty, canvas);
+          empty.className = "chart-empty text-muted small";
+          empty.setAttribute("data-chart-empty", "");
+          empty.textContent = (data.title ? data.title + ": " : "") + (canvas.getAttribute("data-empty-text") || "chưa có dữ liệu.");
+          var box = canvas.parentNode;
+          box.parentNode.replaceChild(empty, box.classList.contains("chart-box") ? box : canvas);
           return;
         }
         if (data.horizontal) {
