@@ -1,8 +1,8 @@
 """The status ring of a notice (issue 18, point 9): how its top-level tasks stand today — completed,
 overdue, still open — drawn as a small SVG donut next to the notice in the list.
 
-Overdue is the one rule of :func:`app.main.services.overdue_clause`; counts only, one query for the
-whole page of notices.
+A task is overdue when one of its units is (:func:`app.tasks.units.task_has_overdue_unit`, the one
+rule); counts only, one query for the whole page of notices.
 """
 
 from __future__ import annotations
@@ -16,8 +16,8 @@ import sqlalchemy as sa
 from app.core.enums import TaskStatus
 from app.core.permissions import task_visibility_clause
 from app.extensions import db
-from app.main.services import overdue_clause
 from app.models import Task
+from app.tasks.units import task_has_overdue_unit
 
 RADIUS = 15.9155  # a circumference of 100: arc lengths are percentages
 
@@ -59,7 +59,7 @@ def status_rings(user, directive_ids: list[int], today: date) -> dict[int, Ring]
     """Each listed notice's ring over the tasks ``user`` may see (notices without any are left out)."""
     if not directive_ids:
         return {}
-    overdue = overdue_clause(today)
+    overdue = sa.and_(Task.status != TaskStatus.COMPLETED, task_has_overdue_unit(today))
     rows = db.session.execute(
         sa.select(
             Task.directive_id,

@@ -83,11 +83,11 @@ class OneTruth(RuleBasedStateMachine):
 
     def __init__(self):
         from tests.api.conftest import ApiClient, token_for
-        from tests.conftest import _delete_all_rows
+        from tests.conftest import _empty_the_database
 
         super().__init__()
         db.session.remove()
-        _delete_all_rows()
+        _empty_the_database()
         self.world = World(self.factories)
         self.api = ApiClient(self.make_client(), token_for(self.world.chief))
         self.changed_due = False
