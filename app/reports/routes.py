@@ -313,7 +313,8 @@ def agency_input(period_code: str):
     status = 200
     if form.validate_on_submit():
         data = {"results_text": form.results_text.data, "next_tasks_text": form.next_tasks_text.data,
-                "proposals_text": form.proposals_text.data,
+                "proposals_text": form.proposals_text.data, "tally_text": form.tally_text.data or "",
+                "difficulties_text": form.difficulties_text.data or "",
                 "declared_indicator_total": form.declared_indicator_total.data}
         try:
             svc.save_agency_input(current_user, org, period, data,

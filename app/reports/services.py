@@ -32,7 +32,7 @@ from __future__ import annotations
 import json
 import re
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
@@ -45,12 +45,11 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import selectinload
 
 from app.core import audit
-from app.core.clock import LOCAL_TZ, now_utc, today_local
+from app.core.clock import LOCAL_TZ, now_utc
 from app.core.enums import (
     OVERSIGHT_ROLES,
     DirectiveStatus,
     MeetingKind,
-    OrganisationKind,
     ReportState,
     Role,
     TaskKind,
@@ -78,6 +77,17 @@ from app.models import (
     task_coordinator,
 )
 from app.progress import indicators as arithmetic
+from app.reports.tallies import (
+    TALLY_KINDS,
+    TALLY_PREFIX,
+    AgencyTally,
+    agency_tally,
+    chunks,
+    indicator_figure,
+    latest_values,
+    printed_tally,
+    tally_template_for,
+)
 
 __all__ = [
     "AgencyBlock",
@@ -203,7 +213,6 @@ NARRATIVE_FIELDS: dict[str, tuple] = {
                   _l("Đề xuất của các cơ quan được tự động đưa vào; để trống nếu không có.")),
     "recipients": (_l("Nơi nhận"), _l("Mỗi dòng một nơi nhận; để trống để dùng danh sách mặc định.")),
 }
-TALLY_PREFIX = "tally_template."
 
 DEFAULT_RECIPIENTS = (
     "Thường trực Huyện ủy",
@@ -213,9 +222,6 @@ DEFAULT_RECIPIENTS = (
     "MTTQ và các đoàn thể CT-XH huyện",
     "Lưu Văn phòng Huyện ủy",
 )
-#: Tally sentence per agency as 003 words it (AS-03); every other agency gets NAMED_LOW.
-DEFAULT_TALLY_TEMPLATES = {"MTTQ": arithmetic.TallyTemplate.BUCKETS, "LĐLĐ": arithmetic.TallyTemplate.RANGE}
-TALLY_KINDS = frozenset({OrganisationKind.FRONT, OrganisationKind.MASS_ORG})
 REPORT_CODE = "BC/VPHU"
 _BLANK_NUMBER = " " * 7  # "Số       -BC/VPHU": the number is written in by hand when issued (003:L9)
 _FOOTNOTE_RE = re.compile(r"\[\^([^\]]+)\]")
@@ -291,10 +297,11 @@ class AgencyBlock:
     heading: str
     paras: tuple[Para, ...]
     source: str  # "input", "progress" or "none"
-    tally_line: str | None = None
+    tally_line: str | None = None  # what the report prints: the agency's own sentence or the computed one
     tally_counts: dict | None = None
     declared_total: int | None = None
     tally_error: str | None = None
+    computed_tally_line: str | None = None  # always the computed sentence, shown to the office
 
 
 @dataclass(frozen=True)
@@ -426,8 +433,8 @@ class QuarterlyReport:
                 "conclusion": _conclusion_json(self.conclusion),
                 "indicators": list(self.indicator_figures),
                 "tallies": [
-                    {"code": b.code, "line": b.tally_line, "counts": b.tally_counts, "declared": b.declared_total,
-                     "error": b.tally_error}
+                    {"code": b.code, "line": b.tally_line, "computed": b.computed_tally_line,
+                     "counts": b.tally_counts, "declared": b.declared_total, "error": b.tally_error}
                     for b in self.agency_blocks if b.tally_line or b.tally_error
                 ],
             },
@@ -705,37 +712,6 @@ def _unfinished_text(unit: ConclusionUnit) -> str:
 # ============================================================================================
 
 
-def _latest_values(indicator_ids: Sequence[int], as_of: date) -> dict[int, IndicatorValue]:
-    """The latest value of each indicator dated on or before the cut-off."""
-    latest: dict[int, IndicatorValue] = {}
-    for chunk in _chunks(indicator_ids):
-        for value in db.session.scalars(
-            sa.select(IndicatorValue).where(IndicatorValue.indicator_id.in_(chunk), IndicatorValue.as_of <= as_of)
-            .order_by(IndicatorValue.indicator_id, IndicatorValue.as_of, IndicatorValue.id)
-        ):
-            latest[value.indicator_id] = value
-    return latest
-
-
-def _chunks(ids: Sequence[int], size: int = 900) -> Iterable[list[int]]:
-    ids = list(ids)
-    for start in range(0, len(ids), size):
-        yield ids[start:start + size]
-
-
-def _figure(indicator: Indicator, value: IndicatorValue) -> arithmetic.IndicatorFigure:
-    name = indicator.phrase.strip()
-    # Named in a tally ("đạt thấp là hiến máu"): lower-case the first letter unless it is an acronym.
-    if len(name) > 1 and name[1].islower():
-        name = name[0].lower() + name[1:]
-    if indicator.target_rate is not None:
-        return arithmetic.IndicatorFigure(
-            actual=value.actual, base=value.base, target_rate=indicator.target_rate, unit=indicator.unit,
-            phrase=indicator.phrase, base_label=indicator.base_label or "", year_end=indicator.is_year_end, name=name)
-    return arithmetic.IndicatorFigure(actual=value.actual, target=indicator.target, unit=indicator.unit,
-                                      phrase=indicator.phrase, year_end=indicator.is_year_end, name=name)
-
-
 def _decimal_text(value: Decimal | None) -> str | None:
     return None if value is None else format(value.normalize(), "f")
 
@@ -745,7 +721,7 @@ def _district_indicator_lines(year: int, as_of: date, warnings: list[str]) -> tu
         sa.select(Indicator).where(Indicator.is_district_key.is_(True), Indicator.year == year)
         .order_by(Indicator.display_order, Indicator.code, Indicator.id)
     ))
-    latest = _latest_values([i.id for i in indicators], as_of)
+    latest = latest_values([i.id for i in indicators], as_of)
     lines, figures = [], []
     for indicator in indicators:
         value = latest.get(indicator.id)
@@ -755,7 +731,7 @@ def _district_indicator_lines(year: int, as_of: date, warnings: list[str]) -> tu
                               name=f"{indicator.phrase} {indicator.unit}".strip(), d=date_vn(as_of)))
         else:
             try:
-                line = arithmetic.indicator_line(_figure(indicator, value))
+                line = arithmetic.indicator_line(indicator_figure(indicator, value))
             except ValueError as error:
                 warnings.append(_("Chỉ tiêu “%(name)s”: %(error)s", name=indicator.phrase, error=str(error)))
         if line is None:
@@ -769,50 +745,6 @@ def _district_indicator_lines(year: int, as_of: date, warnings: list[str]) -> tu
             "value_as_of": value.as_of.isoformat() if value else None, "line": line,
         })
     return lines, figures
-
-
-def tally_template_for(code: str, narrative: Mapping[str, str]) -> arithmetic.TallyTemplate:
-    chosen = narrative.get(TALLY_PREFIX + code)
-    if chosen in {t.value for t in arithmetic.TallyTemplate}:
-        return arithmetic.TallyTemplate(chosen)
-    return DEFAULT_TALLY_TEMPLATES.get(code, arithmetic.TallyTemplate.NAMED_LOW)
-
-
-@dataclass(frozen=True)
-class AgencyTally:
-    line: str | None
-    counts: dict | None
-    error: str | None
-    missing: tuple[str, ...] = ()
-
-
-def agency_tally(indicators: Sequence[Indicator], latest: Mapping[int, IndicatorValue], declared: int | None,
-                 template: arithmetic.TallyTemplate) -> AgencyTally:
-    """Tally an agency's indicators as of the cut-off and check the buckets against its declared total."""
-    items: list = []
-    missing: list[str] = []
-    for indicator in indicators:
-        value = latest.get(indicator.id)
-        if value is not None:
-            items.append(_figure(indicator, value))
-        elif indicator.is_year_end:
-            items.append(arithmetic.IndicatorResult(indicator.phrase, None, year_end=True))
-        else:
-            missing.append(indicator.phrase)
-    if not items:
-        return AgencyTally(None, None, None, tuple(missing))
-    try:
-        buckets = arithmetic.tally(items)
-        line = arithmetic.tally_line(buckets, template)
-    except arithmetic.TallyError as error:
-        return AgencyTally(None, None, str(error.message), tuple(missing))
-    counts = {bucket.value: n for bucket, n in buckets.counts().items()}
-    try:
-        if declared is not None:
-            arithmetic.validate_tally(declared, buckets)
-    except arithmetic.TallyError as error:
-        return AgencyTally(line, counts, str(error.message), tuple(missing))
-    return AgencyTally(line, counts, None, tuple(missing))
 
 
 def report_agencies(on: date | None = None) -> list[Organisation]:
@@ -907,10 +839,10 @@ def _task_context(tasks: Sequence[_TaskRow]) -> _TaskContext:
     directive_ids = sorted({t.directive_id for t in tasks})
     directives: dict[int, str] = {}
     coordinators: dict[int, list[str]] = defaultdict(list)
-    for chunk in _chunks(directive_ids):
+    for chunk in chunks(directive_ids):
         for directive in db.session.scalars(sa.select(Directive).where(Directive.id.in_(chunk))):
             directives[directive.id] = _directive_label(directive)
-    for chunk in _chunks([t.id for t in tasks]):
+    for chunk in chunks([t.id for t in tasks]):
         rows = db.session.execute(
             sa.select(task_coordinator.c.task_id, Organisation.name)
             .join(Organisation, Organisation.id == task_coordinator.c.organisation_id)
@@ -933,7 +865,7 @@ class _LastReport:
 def _last_reports(task_ids: Sequence[int], as_of: date) -> dict[int, _LastReport]:
     """The last report on each task dated on or before the cut-off (the lead's report wins a tie)."""
     latest: dict[int, _LastReport] = {}
-    for chunk in _chunks(task_ids):
+    for chunk in chunks(task_ids):
         rows = db.session.execute(
             sa.select(ProgressReport.task_id, ProgressReport.reported_on, ProgressReport.is_lead_report,
                       ProgressReport.status, ProgressReport.result_text, ProgressReport.organisation_id)
@@ -1119,7 +1051,7 @@ class _Builder:
                 .order_by(Indicator.display_order, Indicator.code, Indicator.id)
             ):
                 indicators[indicator.organisation_id].append(indicator)
-        latest = _latest_values([i.id for group in indicators.values() for i in group], self.as_of)
+        latest = latest_values([i.id for group in indicators.values() for i in group], self.as_of)
         return [self.agency_block(o, inputs.get(o.id), narratives.get(o.id, []), indicators.get(o.id, []), latest)
                 for o in agencies]
 
@@ -1135,7 +1067,9 @@ class _Builder:
         declared = entry.declared_indicator_total if entry is not None else None
         tally = AgencyTally(None, None, None)
         if org.kind in TALLY_KINDS and indicators:
-            tally = agency_tally(indicators, latest, declared, tally_template_for(org.code, self.narrative))
+            tally = agency_tally(indicators, latest, declared, tally_template_for(org.code, self.narrative),
+                                 self.as_of)
+        own = entry.tally_text if entry is not None else ""
         for name in tally.missing:
             self.warnings.append(_("%(agency)s: chỉ tiêu “%(name)s” chưa có số liệu đến ngày %(d)s.",
                                    agency=org.name, name=name, d=date_vn(self.as_of)))
@@ -1143,8 +1077,8 @@ class _Builder:
             self.errors.append(f"{org.name}: {tally.error}")
         return AgencyBlock(
             organisation_id=org.id, code=org.code, name=org.name, heading=org.report_heading or org.name,
-            paras=paras, source=source, tally_line=tally.line, tally_counts=tally.counts, declared_total=declared,
-            tally_error=tally.error,
+            paras=paras, source=source, tally_line=printed_tally(own, tally.line), tally_counts=tally.counts,
+            declared_total=declared, tally_error=tally.error, computed_tally_line=tally.line,
         )
 
     # --- III -------------------------------------------------------------------------------
@@ -1427,104 +1361,27 @@ def can_view_drafts(user) -> bool:
 
 
 # ============================================================================================
-# Agency period inputs (what each agency writes for II.3, IV.2 and V)
+# Agency period inputs: the service lives in app.reports.agency_inputs (imported late: it imports this module)
 # ============================================================================================
-
-AGENCY_INPUT_FIELDS = ("results_text", "next_tasks_text", "proposals_text", "declared_indicator_total")
-
-
-def _require_agency_access(actor, org: Organisation) -> None:
-    if not org.report_heading:
-        raise PermissionDenied(_("%(agency)s không có mục riêng trong báo cáo định kỳ.", agency=org.name))
-    if actor.role in (Role.ADMIN, Role.OFFICE, Role.OFFICE_CHIEF):
-        return
-    if actor.role in (Role.AGENCY_HEAD, Role.AGENCY_OFFICER) and actor.organisation_id == org.id:
-        return
-    raise PermissionDenied(_("Bạn chỉ được nhập báo cáo của cơ quan mình."))
 
 
 def get_agency_input(actor, org: Organisation, period: Period) -> AgencyPeriodInput | None:
-    _require_agency_access(actor, org)
-    return db.session.scalar(sa.select(AgencyPeriodInput).where(
-        AgencyPeriodInput.organisation_id == org.id, AgencyPeriodInput.year == period.year,
-        AgencyPeriodInput.period_kind == period.kind, AgencyPeriodInput.period_index == period.index))
+    from app.reports.agency_inputs import get_agency_input as impl
 
-
-def agency_input_preview(org: Organisation, period: Period) -> AgencyTally | None:
-    """The tally line the agency's indicators give now (as of the period's report cut-off, or today)."""
-    if org.kind not in TALLY_KINDS:
-        return None
-    indicators = list(db.session.scalars(sa.select(Indicator).where(
-        Indicator.organisation_id == org.id, Indicator.year == period.year, Indicator.is_district_key.is_(False))
-        .order_by(Indicator.display_order, Indicator.code, Indicator.id)))
-    if not indicators:
-        return None
-    report = find_report(period)
-    as_of = report.as_of if report is not None else min(today_local(), period.end_date)
-    entry = db.session.scalar(sa.select(AgencyPeriodInput).where(
-        AgencyPeriodInput.organisation_id == org.id, AgencyPeriodInput.year == period.year,
-        AgencyPeriodInput.period_kind == period.kind, AgencyPeriodInput.period_index == period.index))
-    narrative = narrative_of(report)
-    return agency_tally(indicators, _latest_values([i.id for i in indicators], as_of),
-                        entry.declared_indicator_total if entry else None, tally_template_for(org.code, narrative))
-
-
-def agency_indicator_check(org: Organisation, year: int, declared: int) -> None:
-    """Refuse a declared indicator total that the agency's indicator set does not add up to (AS-03)."""
-    indicators = list(db.session.scalars(sa.select(Indicator).where(
-        Indicator.organisation_id == org.id, Indicator.year == year, Indicator.is_district_key.is_(False))))
-    if not indicators:
-        return
-    latest = _latest_values([i.id for i in indicators], date(year, 12, 31))
-    counts: dict = defaultdict(int)
-    for indicator in indicators:
-        value = latest.get(indicator.id)
-        if indicator.is_year_end:
-            counts[arithmetic.Bucket.YEAR_END] += 1
-        elif value is None:
-            counts["unmeasured"] += 1
-        else:
-            counts[arithmetic.bucket_of(_figure(indicator, value))] += 1
-    try:
-        arithmetic.validate_tally(declared, counts)
-    except arithmetic.TallyError as error:
-        raise ValidationFailed(str(error.message), field="declared_indicator_total") from None
+    return impl(actor, org, period)
 
 
 def save_agency_input(actor, org: Organisation, period: Period, data: Mapping, *,
                       expected_version: int | None) -> AgencyPeriodInput:
-    """Create or update the agency's texts for the period; the declared indicator total must add up."""
-    entry = get_agency_input(actor, org, period)
-    if entry is not None:
-        check_version(entry, expected_version)
-    declared = data.get("declared_indicator_total")
-    if declared is not None and (not isinstance(declared, int) or isinstance(declared, bool) or not 0 <= declared <= 1000):
-        raise ValidationFailed(_("Tổng số chỉ tiêu phải là số nguyên từ 0 đến 1000."), field="declared_indicator_total")
-    if declared is not None:
-        agency_indicator_check(org, period.year, declared)
-    values = {name: normalize((data.get(name) or "").replace("\r\n", "\n")).strip()
-              for name in ("results_text", "next_tasks_text", "proposals_text")}
-    if any(len(v) > 50000 for v in values.values()):
-        raise ValidationFailed(_("Nội dung quá dài (tối đa 50.000 ký tự)."))
-    created = entry is None
-    if created:
-        entry = AgencyPeriodInput(organisation_id=org.id, year=period.year, period_kind=period.kind,
-                                  period_index=period.index)
-        db.session.add(entry)
-        before = {}
-    else:
-        before = audit.snapshot(entry, AGENCY_INPUT_FIELDS)
-    for name, value in values.items():
-        setattr(entry, name, value)
-    entry.declared_indicator_total = declared
-    entry.updated_by_id = actor.id
-    old, new = audit.diff(before, audit.snapshot(entry, AGENCY_INPUT_FIELDS))
-    if not new and not created:
-        return entry
-    db.session.flush()
-    audit.record(actor, "create" if created else "update", entry, before=old or None, after=new,
-                 summary=_("%(agency)s: báo cáo kỳ %(p)s", agency=org.name, p=period.label))
-    return entry
+    from app.reports.agency_inputs import save_agency_input as impl
+
+    return impl(actor, org, period, data, expected_version=expected_version)
+
+
+def agency_input_preview(org: Organisation, period: Period) -> AgencyTally | None:
+    from app.reports.agency_inputs import agency_input_preview as impl
+
+    return impl(org, period)
 
 
 # ============================================================================================

@@ -1,0 +1,32 @@
+"""Report inputs: an agency's own tally sentence and difficulties; an indicator's start date
+
+Revision ID: e17a4c2b9d01
+Revises: 8a3c1e6f2d90
+Create Date: 2026-12-02 18:10:00
+
+"""
+import sqlalchemy as sa
+from alembic import op
+
+
+# revision identifiers, used by Alembic.
+revision = 'e17a4c2b9d01'
+down_revision = '8a3c1e6f2d90'
+branch_labels = None
+depends_on = None
+
+
+def upgrade():
+    with op.batch_alter_table('agency_period_input', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('tally_text', sa.Text(), server_default='', nullable=False))
+        batch_op.add_column(sa.Column('difficulties_text', sa.Text(), server_default='', nullable=False))
+    with op.batch_alter_table('indicator', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('starts_on', sa.Date(), nullable=True))
+
+
+def downgrade():
+    with op.batch_alter_table('indicator', schema=None) as batch_op:
+        batch_op.drop_column('starts_on')
+    with op.batch_alter_table('agency_period_input', schema=None) as batch_op:
+        batch_op.drop_column('difficulties_text')
+        batch_op.drop_column('tally_text')
