@@ -62,6 +62,7 @@ _LOOK = {
     "bullet": (False, False, True, 0),
     "subbullet": (False, False, True, 0),
     "tally": (False, False, True, 0),
+    "draft": (False, True, True, 0),  # a part the office has not written yet (draft only)
 }
 
 
@@ -314,15 +315,23 @@ def _footnotes_part(document, notes) -> None:
         '<w:footnote w:type="continuationSeparator" w:id="0"><w:p><w:pPr><w:spacing w:after="0" '
         'w:line="240" w:lineRule="auto"/></w:pPr><w:r><w:continuationSeparator/></w:r></w:p></w:footnote>'
     )
-    body = "".join(
-        f'<w:footnote w:id="{n}"><w:p><w:pPr><w:pStyle w:val="FootnoteText"/><w:jc w:val="both"/></w:pPr>'
-        f'<w:r><w:rPr><w:rStyle w:val="FootnoteReference"/><w:vertAlign w:val="superscript"/></w:rPr>'
-        f'<w:footnoteRef/></w:r><w:r><w:t xml:space="preserve"> {escape(text)}</w:t></w:r></w:p></w:footnote>'
-        for n, text in enumerate(notes, start=1)
-    )
+    body = "".join(f'<w:footnote w:id="{n}">{_note_paragraphs(text)}</w:footnote>'
+                   for n, text in enumerate(notes, start=1))
     element = parse_xml(f'<w:footnotes {nsdecls("w", "r")}>{separators}{body}</w:footnotes>')
     part = XmlPart(PackURI("/word/footnotes.xml"), CT.WML_FOOTNOTES, element, document.part.package)
     document.part.relate_to(part, RT.FOOTNOTES)
+
+
+def _note_paragraphs(text: str) -> str:
+    """A footnote's paragraphs (one per line; 003 fn9 has seven); the number mark opens the first."""
+    ppr = '<w:pPr><w:pStyle w:val="FootnoteText"/><w:jc w:val="both"/></w:pPr>'
+    mark = ('<w:r><w:rPr><w:rStyle w:val="FootnoteReference"/><w:vertAlign w:val="superscript"/></w:rPr>'
+            '<w:footnoteRef/></w:r>')
+    lines = [line.strip() for line in text.split("\n") if line.strip()] or [""]
+    return "".join(
+        f'<w:p>{ppr}{mark if i == 0 else ""}<w:r><w:t xml:space="preserve">{" " if i == 0 else ""}'
+        f'{escape(line)}</w:t></w:r></w:p>'
+        for i, line in enumerate(lines))
 
 
 def read_footnotes(data: bytes) -> list[str]:
@@ -334,7 +343,8 @@ def read_footnotes(data: bytes) -> list[str]:
     notes = []
     for note in root.findall(qn("w:footnote")):
         if int(note.get(qn("w:id"))) > 0:
-            notes.append("".join(t.text or "" for t in note.iter(qn("w:t"))).strip())
+            paragraphs = ("".join(t.text or "" for t in p.iter(qn("w:t"))).strip() for p in note.iter(qn("w:p")))
+            notes.append("\n".join(paragraphs).strip())
     return notes
 
 

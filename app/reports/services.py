@@ -58,7 +58,7 @@ from app.core.enums import (
 from app.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from app.core.numbers import count, date_vn, period_label, place_date_line, roman
 from app.core.periods import quarter_bounds, quarter_label, quarter_of, report_period_heading
-from app.core.text import normalize, search_key
+from app.core.text import normalize
 from app.extensions import db
 from app.models import (
     AgencyPeriodInput,
@@ -77,6 +77,8 @@ from app.models import (
     task_coordinator,
 )
 from app.progress import indicators as arithmetic
+from app.reports import narrative as narrative_parts
+from app.reports.narrative import draft_warnings, logical_lines, starts_with_agency
 from app.reports.tallies import (
     TALLY_KINDS,
     TALLY_PREFIX,
@@ -506,7 +508,7 @@ def _style_of(line: str, default: str) -> str:
 def _paragraphs(text: str | None, notes: _Notes, *, default: str = "body") -> tuple[Para, ...]:
     """One paragraph per non-empty line; "- ", "+ " and "* …:" lines keep their list role."""
     out = []
-    for raw in (text or "").splitlines():
+    for raw in logical_lines(text):
         line = _clean_line(raw)
         if line:
             out.append(Para(_style_of(line, default), notes.parts(line)))
@@ -525,8 +527,7 @@ def _recipient_lines(text: str | None) -> tuple[str, ...]:
 
 
 def _starts_with_name(text: str, org: Organisation) -> bool:
-    key = search_key(text)
-    return any(name and key.startswith(search_key(name)) for name in (org.name, org.short_name))
+    return starts_with_agency(text, (org.name, org.short_name))
 
 
 def _local_date(moment: datetime) -> date:
@@ -1007,6 +1008,16 @@ class _Builder:
     def text(self, key: str, *, default: str = "body") -> tuple[Para, ...]:
         return _paragraphs(self.narrative.get(key), self.notes, default=default)
 
+    def part(self, key: str) -> tuple[Para, ...]:
+        """An office part, or the draft placeholder when it is still empty (never a bare heading)."""
+        return self.text(key) or (Para("draft", (narrative_parts.PLACEHOLDER,)),)
+
+    def headed(self, heading: str, key: str) -> tuple[Para, ...]:
+        """"* Khó khăn, hạn chế:" then the text, unless the office wrote that line itself."""
+        if narrative_parts.has_own_heading(self.narrative.get(key)):
+            return self.text(key)
+        return (Para("field", (heading,)),) + self.part(key)
+
     # --- I ---------------------------------------------------------------------------------
     def section_one(self, previous: Meeting | None) -> tuple[Section, ConclusionResult | None]:
         heading = "NHỮNG KẾT QUẢ THỰC HIỆN THÔNG BÁO KẾT LUẬN TẠI BUỔI LÀM VIỆC ĐỊNH KỲ"
@@ -1033,7 +1044,7 @@ class _Builder:
         if indicator_lines:
             subsections.append(Subsection("II.indicators", "Kết quả thực hiện các chỉ tiêu về xây dựng Đảng, Đoàn thể",
                                           tuple(Para("bullet", (line,)) for line in indicator_lines)))
-        subsections.append(Subsection("II.key_work", "Các mặt công tác trọng tâm", self.text("key_work")))
+        subsections.append(Subsection("II.key_work", "Các mặt công tác trọng tâm", self.part("key_work")))
         blocks = self.agency_blocks(agencies, inputs)
         subsections.append(Subsection("II.fields", "Kết quả cụ thể trên từng lĩnh vực", blocks=tuple(blocks)))
         title = f"KẾT QUẢ THỰC HIỆN NHIỆM VỤ {report_period_heading(self.period.year, self.period.end_quarter)}"
@@ -1083,23 +1094,17 @@ class _Builder:
 
     # --- III -------------------------------------------------------------------------------
     def section_three(self) -> Section:
-        difficulties = ((Para("field", ("* Khó khăn, hạn chế:",)),) + self.text("limitations")
-                        + (Para("field", ("* Nguyên nhân hạn chế:",)),) + self.text("causes"))
+        difficulties = (self.headed(narrative_parts.LIMITATIONS_HEADING, "limitations")
+                        + self.headed(narrative_parts.CAUSES_HEADING, "causes"))
         return Section("III", "NHẬN XÉT, ĐÁNH GIÁ", subsections=(
-            Subsection("III.achievements", "Kết quả đạt được", self.text("achievements")),
+            Subsection("III.achievements", "Kết quả đạt được", self.part("achievements")),
             Subsection("III.difficulties", "Khó khăn, hạn chế và nguyên nhân", difficulties),
         ))
 
     # --- IV --------------------------------------------------------------------------------
     def section_four(self, result: ConclusionResult | None, agencies: Sequence[Organisation],
                      inputs: Mapping[int, AgencyPeriodInput], open_tasks: Mapping[int, list[_TaskRow]]) -> Section:
-        key_work = self.text("next_key_work")
-        if result is not None:
-            key_work += tuple(
-                Para("bullet", (f"- Tiếp tục thực hiện: {u.text} (nội dung chuyển tiếp từ Kết luận buổi làm việc "
-                                f"định kỳ {result.meeting_label}; {u.lead} chủ trì).",))
-                for u in result.unfinished if u.completed_on is None
-            )
+        key_work = self.next_key_work(result)
         per_agency: list[Para] = []
         for org in agencies:
             per_agency.extend(self.agency_next_tasks(org, inputs.get(org.id), open_tasks.get(org.id, [])))
@@ -1107,6 +1112,19 @@ class _Builder:
             Subsection("IV.key_work", "Các mặt công tác trọng tâm", key_work),
             Subsection("IV.fields", "Nhiệm vụ cụ thể từng lĩnh vực", tuple(per_agency)),
         ))
+
+    def next_key_work(self, result: ConclusionResult | None) -> tuple[Para, ...]:
+        """IV.1: the office's text once written (it decides what to carry); until then the unfinished
+        items of the previous conclusion, so nothing unfinished silently drops out of the draft."""
+        written = self.narrative.get("next_key_work")
+        pending = [u for u in (result.unfinished if result else ()) if u.completed_on is None]
+        if not (written or "").strip():
+            lines = narrative_parts.carry_lines([(u.text, u.lead) for u in pending], result.meeting_label) if pending else []
+            return tuple(Para("bullet", (line,)) for line in lines) or self.part("next_key_work")
+        for unit in pending:
+            if not narrative_parts.mentions(written, unit.text):
+                self.warnings.append(_("Mục IV.1 chưa nhắc nội dung chưa hoàn thành: %(t)s", t=unit.text))
+        return self.text("next_key_work")
 
     def agency_next_tasks(self, org: Organisation, entry: AgencyPeriodInput | None, tasks: list[_TaskRow]) -> list[Para]:
         lines = [_clean_line(line) for line in (entry.next_tasks_text if entry else "").splitlines()]
@@ -1134,6 +1152,8 @@ class _Builder:
             paras.append(Para("body", self.notes.parts(first)))
             paras.extend(Para(_style_of(line, "body"), self.notes.parts(line)) for line in lines[1:])
         paras.extend(self.text("proposals"))
+        if not paras:
+            self.warnings.append(_("Mục V chưa có đề xuất nào; báo cáo in “Không.”."))
         return Section("V", "ĐỀ XUẤT, KIẾN NGHỊ", tuple(paras) or (Para("body", ("Không.",)),))
 
 
@@ -1147,6 +1167,7 @@ def build_period_report(year: int, period_kind: str, period_index: int, as_of: d
     period = Period(year, period_kind, period_index)
     narrative = narrative_of(report)
     builder = _Builder(period, as_of, narrative)
+    builder.warnings.extend(draft_warnings(narrative))
     current, previous = _session_meetings(period, as_of)
     section_one, result = builder.section_one(previous)
     indicator_lines, indicator_figures = _district_indicator_lines(year, as_of, builder.warnings)
