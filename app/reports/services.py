@@ -527,7 +527,7 @@ def _recipient_lines(text: str | None) -> tuple[str, ...]:
 
 
 def _starts_with_name(text: str, org: Organisation) -> bool:
-    return starts_with_agency(text, (org.name, org.short_name))
+    return starts_with_agency(text, (org.name, org.short_name, *org.alias_list))
 
 
 def _local_date(moment: datetime) -> date:
