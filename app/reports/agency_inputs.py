@@ -22,6 +22,7 @@ from app.core.text import normalize
 from app.extensions import db
 from app.models import AgencyPeriodInput, Indicator, Organisation
 from app.progress import indicators as arithmetic
+from app.reports.narrative import prefills
 from app.reports.services import Period, check_version, find_report, narrative_of
 from app.reports.tallies import (
     TALLY_KINDS,
@@ -148,3 +149,18 @@ def save_agency_input(actor, org: Organisation, period: Period, data: Mapping, *
     audit.record(actor, "create" if created else "update", entry, before=old or None, after=new,
                  summary=_("%(agency)s: báo cáo kỳ %(p)s", agency=org.name, p=period.label))
     return entry
+
+
+def editor_prefills(built) -> dict[str, str]:
+    """Prefills for the office parts of a built report (IV.1 from its open conclusion items, III.2 from
+    the difficulties the agencies reported for the period), offered where the part is still empty."""
+    result = built.conclusion
+    unfinished = [(u.text, u.lead) for u in result.unfinished if u.completed_on is None] if result else []
+    rows = db.session.execute(
+        sa.select(Organisation.name, AgencyPeriodInput.difficulties_text)
+        .join(Organisation, Organisation.id == AgencyPeriodInput.organisation_id)
+        .where(AgencyPeriodInput.year == built.period.year, AgencyPeriodInput.period_kind == built.period.kind,
+               AgencyPeriodInput.period_index == built.period.index, AgencyPeriodInput.difficulties_text != "")
+        .order_by(Organisation.display_order, Organisation.name))
+    return prefills(unfinished=unfinished, meeting_label=result.meeting_label if result else None,
+                    difficulties=[(name, text) for name, text in rows])

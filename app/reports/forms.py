@@ -48,6 +48,8 @@ class ReportEditForm(FlaskForm):
     signer_title = StringField(_l("Chức vụ người ký"), validators=[Optional(), Length(max=120)],
                                description=_l("Để trống: Chánh Văn phòng."))
     signer_name = StringField(_l("Họ và tên người ký"), validators=[Optional(), Length(max=120)])
+    #: Set by the editor script when "Cập nhật số liệu" is pressed with unsaved edits: save, then regenerate.
+    regenerate_as_of = HiddenField()
     submit = SubmitField(_l("Lưu nội dung"))
 
 

@@ -5,7 +5,7 @@ printed as a bare heading: the draft shows a visible placeholder and the editor 
 draft is never mistaken for a finished report.  Where the data already knows something, the editor
 offers it as a prefill the office edits and saves:
 
-- IV.1 from the previous conclusion's unfinished content items (carry-over) and the open tasks;
+- IV.1 from the previous conclusion's content items still open at the cut-off (carry-over);
 - III.2 "* Khó khăn, hạn chế" from the difficulties the agencies reported for the period.
 
 Pure functions over plain values: :mod:`app.reports.services` imports this module, never the reverse.
@@ -89,16 +89,6 @@ def carry_lines(unfinished: Sequence[tuple[str, str]], meeting_label: str) -> li
             f"định kỳ {meeting_label}; {lead} chủ trì)." for text, lead in unfinished]
 
 
-def open_task_line(open_counts: Mapping[str, int]) -> list[str]:
-    """One IV.1 line naming the agencies that still have open tasks, with how many."""
-    if not open_counts:
-        return []
-    parts = [f"{name} ({count:02d} nhiệm vụ)" for name, count in open_counts.items() if count]
-    if not parts:
-        return []
-    return ["- Đôn đốc hoàn thành các nhiệm vụ đang thực hiện: " + "; ".join(parts) + "."]
-
-
 def difficulty_lines(difficulties: Sequence[tuple[str, str]]) -> list[str]:
     """III.2 prefill from the agencies' reported difficulties, as (agency name, text) pairs."""
     lines = []
@@ -113,10 +103,10 @@ def difficulty_lines(difficulties: Sequence[tuple[str, str]]) -> list[str]:
 
 
 def prefills(*, unfinished: Sequence[tuple[str, str]], meeting_label: str | None,
-             open_counts: Mapping[str, int], difficulties: Sequence[tuple[str, str]]) -> dict[str, str]:
+             difficulties: Sequence[tuple[str, str]]) -> dict[str, str]:
     """Suggested text for the office parts the data knows something about."""
     out: dict[str, str] = {}
-    next_lines = (carry_lines(unfinished, meeting_label) if meeting_label else []) + open_task_line(open_counts)
+    next_lines = carry_lines(unfinished, meeting_label) if meeting_label else []
     if next_lines:
         out["next_key_work"] = "\n".join(next_lines)
     limitation_lines = difficulty_lines(difficulties)
