@@ -287,14 +287,16 @@ def _title(document, report: QuarterlyReport) -> None:
 
 
 def _signature_table(document, report: QuarterlyReport) -> None:
-    """Nơi nhận on the left (12 pt), the signer's title and name on the right."""
+    """Nơi nhận on the left, the signer's title and name on the right."""
     spacer = _new_p(after=0)
     document.element.body[-1].addprevious(spacer)
     table = _borderless_table(document, 1, (80, TEXT_WIDTH_MM - 80))
     left, right = table.cell(0, 0), table.cell(0, 1)
-    _cell_line(left, "Nơi nhận:", first=True, bold=True, italic=True, size=12, align="left")
+    # Hướng dẫn 36-HD/VPTW (thể thức văn bản của Đảng): "Nơi nhận" 14 pt, upright, underlined; the list
+    # 12 pt upright (the bold italic 12 pt heading with an 11 pt list is the state documents' style).
+    _cell_line(left, "Nơi nhận:", first=True, underline=True, align="left")
     for line in report.recipients:
-        _cell_line(left, line, first=False, size=11, align="left")
+        _cell_line(left, line, first=False, size=12, align="left")
     for i, line in enumerate(report.signature_title):
         _cell_line(right, line, first=i == 0, bold=True)
     for _ in range(4):  # room for the signature and the seal

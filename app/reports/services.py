@@ -58,7 +58,7 @@ from app.core.enums import (
 from app.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from app.core.numbers import count, date_vn, period_label, place_date_line, roman
 from app.core.periods import quarter_bounds, quarter_label, quarter_of, report_period_heading
-from app.core.text import normalize
+from app.core.text import fold_tone_marks, normalize
 from app.extensions import db
 from app.models import (
     AgencyPeriodInput,
@@ -240,6 +240,10 @@ class Para:
     style: str
     parts: tuple[str | int, ...]
 
+    def __post_init__(self) -> None:
+        # One spelling in the document whatever was typed or imported: the seeds' "ủy", "Hòa".
+        object.__setattr__(self, "parts", tuple(fold_tone_marks(p) if isinstance(p, str) else p for p in self.parts))
+
     @property
     def text(self) -> str:
         return "".join(p for p in self.parts if isinstance(p, str))
@@ -320,6 +324,10 @@ class AnnexRow:
     status: str
     timeliness: str
     last_report: str
+
+    def __post_init__(self) -> None:
+        for name in ("directive", "task", "lead", "coordinators", "last_report"):
+            object.__setattr__(self, name, fold_tone_marks(getattr(self, name)))
 
     def to_json(self) -> dict:
         data = asdict(self)
@@ -481,7 +489,7 @@ class _Notes:
         for match in _FOOTNOTE_RE.finditer(text):
             if match.start() > last:
                 pieces.append(text[last:match.start()])
-            note = match.group(1).strip()
+            note = fold_tone_marks(match.group(1).strip())
             if note:
                 self.texts.append(note)
                 pieces.append(len(self.texts))

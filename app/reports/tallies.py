@@ -22,7 +22,7 @@ from app.progress import indicators as arithmetic
 TALLY_PREFIX = "tally_template."
 #: Tally sentence per agency as 003 words it (AS-03); every other agency gets NAMED_LOW.
 DEFAULT_TALLY_TEMPLATES = {"MTTQ": arithmetic.TallyTemplate.BUCKETS, "LĐLĐ": arithmetic.TallyTemplate.RANGE}
-TALLY_KINDS = frozenset({OrganisationKind.FRONT, OrganisationKind.MASS_ORG})
+TALLY_KINDS = frozenset({OrganisationKind.FRONT, OrganisationKind.MASS_ORG, OrganisationKind.ASSOCIATION})
 
 
 def chunks(ids: Sequence[int], size: int = 900) -> Iterable[list[int]]:
