@@ -76,6 +76,7 @@ from app.directives.refs import (
     merge_references,
     parse_references,
 )
+from app.directives.sessions import check_single_periodic_session
 from app.extensions import db
 from app.models import (
     Attachment,
@@ -286,6 +287,7 @@ def _apply_meeting(meeting: Meeting, data: MeetingInput) -> None:
     meeting.participants = _clean(data.participants)
     meeting.organiser_id = data.organiser_id or None
     meeting.notes = _clean(data.notes)
+    check_single_periodic_session(meeting)
 
 
 def create_meeting(actor, data: MeetingInput) -> Meeting:

@@ -59,6 +59,7 @@ from app.core.errors import Conflict, NotFound, PermissionDenied, ValidationFail
 from app.core.numbers import count, date_vn, period_label, place_date_line, roman
 from app.core.periods import quarter_bounds, quarter_label, quarter_of, report_period_heading
 from app.core.text import fold_tone_marks, normalize
+from app.directives.sessions import session_quarter
 from app.extensions import db
 from app.models import (
     AgencyPeriodInput,
@@ -548,7 +549,7 @@ def _local_date(moment: datetime) -> date:
 
 
 def _meeting_quarter(meeting: Meeting) -> tuple[int, int]:
-    return (meeting.year, meeting.quarter) if meeting.quarter else quarter_of(meeting.held_on)
+    return session_quarter(meeting)
 
 
 def _meeting_label(meeting: Meeting) -> str:
@@ -565,7 +566,23 @@ def _session_meetings(period: Period, as_of: date) -> tuple[Meeting | None, Meet
     target = (period.year, period.end_quarter)
     current = [m for m in meetings if _meeting_quarter(m) == target]
     previous = [m for m in meetings if _meeting_quarter(m) < target and m.held_on <= as_of]
+    if previous:  # the latest quarter's session (one per quarter; older data may hold two)
+        last_quarter = _meeting_quarter(previous[-1])
+        previous = _with_conclusion_last([m for m in previous if _meeting_quarter(m) == last_quarter])
     return (current[-1] if current else None), (previous[-1] if previous else None)
+
+
+def _with_conclusion_last(sessions: list[Meeting]) -> list[Meeting]:
+    """Sessions of one quarter, the one with an issued conclusion last (it is the one reported)."""
+    return sorted(sessions, key=lambda m: (bool(_conclusions_of(m)[0]), m.held_on, m.id))
+
+
+def _sibling_sessions(meeting: Meeting) -> list[Meeting]:
+    """Other periodic sessions recorded for the same quarter (possible only in data older than the rule)."""
+    year, _quarter = _meeting_quarter(meeting)
+    rows = db.session.scalars(sa.select(Meeting).where(
+        Meeting.kind == MeetingKind.PERIODIC, Meeting.id != meeting.id, Meeting.year.between(year - 1, year + 1)))
+    return [m for m in rows if _meeting_quarter(m) == _meeting_quarter(meeting)]
 
 
 def _conclusions_of(meeting: Meeting) -> tuple[list[Directive], list[Directive]]:
@@ -1034,6 +1051,12 @@ class _Builder:
             paras = (Para("body", ("Chưa có buổi làm việc định kỳ trước để báo cáo kết quả thực hiện kết luận.",)),)
             return Section("I", heading + " TRƯỚC", paras + self.text("section1_note")), None
         title = f"{heading} {_meeting_label(previous).upper()}"
+        siblings = _sibling_sessions(previous)
+        if siblings:
+            self.warnings.append(_("%(q)s có %(n)d buổi làm việc định kỳ; mục I báo cáo buổi ngày %(d)s (buổi có Thông "
+                                   "báo kết luận), không báo cáo buổi ngày %(others)s.",
+                                   q=_meeting_label(previous), n=len(siblings) + 1, d=date_vn(previous.held_on),
+                                   others=", ".join(date_vn(m.held_on) for m in siblings)))
         issued, drafts = _conclusions_of(previous)
         if not issued:
             self.warnings.append(_("Buổi làm việc ngày %(d)s chưa có Thông báo kết luận được ban hành%(draft)s.",
