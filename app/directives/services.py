@@ -44,7 +44,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 
 import sqlalchemy as sa
@@ -68,6 +68,7 @@ from app.core.periods import PeriodPhraseError, cycle_end, quarter_label, resolv
 from app.core.permissions import EDITORS, task_visibility_clause
 from app.core.text import normalize
 from app.directives import importer
+from app.directives.recurrence import not_before_notice
 from app.directives.refs import (
     DOC_TYPES,
     Reference,
@@ -882,6 +883,7 @@ def _plan_task(data: TaskInput, directive: Directive) -> _TaskPlan:
     floor = _date_floor(directive)
     due = resolve_due(data.due_phrase, data.due_date, reference_date=reference, kind=data.kind,
                       recurrence=data.recurrence)
+    due = replace(due, due_date=not_before_notice(due.kind, due.recurrence, due.due_date, directive.issued_on))
     _check_not_before(due.due_date, floor, _("Hạn hoàn thành"))
     items: list[_ItemPlan] = []
     for number, item in enumerate(data.items, start=1):

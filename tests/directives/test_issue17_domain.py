@@ -1,15 +1,19 @@
-"""Issue 17's domain rules, on the real database: the five đoàn thể, one periodic session per quarter."""
+"""Issue 17's domain rules, on the real database: the five đoàn thể, one periodic session per quarter,
+recurring tasks not due before their notice, the import count."""
 
 from __future__ import annotations
 
 from datetime import date
 
 import pytest
+import sqlalchemy as sa
 
 from app.core.errors import ValidationFailed
 from app.directives import services
 from app.extensions import db
+from app.models import Task
 from app.reports import services as report_services
+from tests.directives.conftest import form_values, post_values
 
 FIVE = ["LĐLĐ", "CCB", "HND", "HLHPN", "HĐ"]
 
@@ -50,3 +54,28 @@ def test_report_picks_the_quarters_session_with_a_conclusion_and_says_so(factori
     built = report_services.build_period_report(2024, "quarter", 2, date(2024, 6, 20))
     assert built.conclusion is not None and built.conclusion.held_on == date(2024, 3, 14)
     assert any("14/3/2024" in w and "28/3/2024" in w for w in built.warnings)
+
+
+def _review(client, url: str, text: str) -> str:
+    response = client.post_form(url, {"step": "propose", "text": text})
+    assert response.status_code == 200
+    return response.get_data(as_text=True)
+
+
+def test_monthly_task_of_a_late_notice_is_first_due_after_the_notice_and_the_count_says_all(
+        office_client, catalog, factories):
+    # Session on 28/11, notice issued 1/12: "hằng tháng" must not give an occurrence due 30/11.
+    session = factories.meeting(held_on=date(2024, 11, 28), label="quý IV/2024")
+    notice = factories.directive(meeting=session, issued_on=date(2024, 12, 1))
+    db.session.commit()
+    text = "1. Văn phòng Huyện ủy chủ trì tổng hợp tình hình, báo cáo Thường trực Huyện ủy hằng tháng.\n"
+    html = _review(office_client, f"/directives/{notice.id}/import", text)
+    response = post_values(office_client, f"/directives/{notice.id}/import", form_values(html), follow_redirects=True)
+    page = response.get_data(as_text=True)
+    tasks = db.session.scalars(sa.select(Task).where(Task.directive_id == notice.id).order_by(Task.due_date)).all()
+    assert tasks[0].parent_task_id is None and tasks[0].due_date == date(2024, 12, 31)
+    assert min(t.due_date for t in tasks) >= notice.issued_on
+    occurrences = len(tasks) - 1
+    assert occurrences >= 1
+    assert f"Đã lưu 1 nhiệm vụ từ văn bản và {occurrences:d} kỳ tiếp theo" in page
+    assert f"({len(tasks)} dòng nhiệm vụ)" in page
