@@ -19,13 +19,17 @@ FIVE = ["LĐLĐ", "CCB", "HND", "HLHPN", "HĐ"]
 
 
 def test_mass_organisations_phrase_is_the_five_without_the_red_cross(catalog):
-    draft = services.propose_import(
-        "1. Ban Dân vận Huyện ủy chủ trì, phối hợp các đoàn thể chính trị - xã hội huyện tổ chức tuyên truyền "
-        "trong quý III/2024.\n", reference_date=date(2024, 6, 20))
+    text = ("1. Ban Dân vận Huyện ủy chủ trì, phối hợp các đoàn thể chính trị - xã hội huyện tổ chức tuyên truyền "
+            "trong quý III/2024.\n")
+    draft = services.propose_import(text, reference_date=date(2024, 6, 20))
     (task,) = draft.tasks
     assert task.lead_code == "BDV"
     assert task.coordinator_codes == FIVE
     assert catalog["CTĐ"].kind.value == "association"
+    # A short proposed title (the action); the paragraph is kept as the description.
+    (planned,) = services.plan_from_draft(draft, text, new_directive=True).tasks
+    assert planned.title == "Tổ chức tuyên truyền"
+    assert planned.description == text.removeprefix("1. ").strip()
 
 
 def test_a_second_periodic_session_in_a_quarter_is_refused(office, catalog):
