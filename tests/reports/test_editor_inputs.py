@@ -47,7 +47,7 @@ def test_empty_parts_are_prefilled_and_flagged_not_bare_headings(client, office_
     assert any("Mục V chưa có đề xuất" in w for w in built.warnings)
 
 
-def test_agency_writes_its_own_tally_sentence_and_office_sees_both(client, factories, agencies, as01):
+def test_agency_writes_its_own_tally_sentence_and_office_sees_both(client, make_client, factories, agencies, as01):
     add_agency_indicators(agencies["CCB"], [100] * 6 + [72] * 7)
     officer = factories.user(Role.AGENCY_OFFICER, agencies["CCB"])
     client.login(officer)
@@ -63,6 +63,14 @@ def test_agency_writes_its_own_tally_sentence_and_office_sees_both(client, facto
                  if b.code == "CCB")
     assert block.tally_line == own
     assert block.computed_tally_line == "Thực hiện đạt và vượt 06/13 chỉ tiêu, 07 chỉ tiêu đạt trên 50%."
+    # The office's editor shows both sentences.
+    office = factories.user(Role.OFFICE, agencies["VP"])
+    row = svc.create_report(office, svc.Period(2024, "quarter", 2), date(2024, 6, 20))
+    db.session.commit()
+    office_client = make_client()
+    office_client.login(office)
+    page = office_client.get(f"/reports/{row.id}").get_data(as_text=True)
+    assert 'data-testid="own-tallies"' in page and block.computed_tally_line in page
 
 
 def test_not_yet_started_indicators_have_their_own_bucket(agencies, as01):
