@@ -228,6 +228,8 @@ OPERATIONS: tuple[Operation, ...] = (
 PERIOD = Param("period_code", "path", report_input_schemas.PERIOD_CODE, "Report period, e.g. 2024-Q2.",
                required=True)
 REPORT_ETAG = Header("ETag", "The version, quoted; send it back in If-Match.")
+INPUT_ETAG = Header("ETag", "The input's version, quoted (\"0\" before the agency has written anything); "
+                            "send it back in If-Match.")
 REPORT_INPUT_OPERATIONS: tuple[Operation, ...] = (
     Operation(
         "api.get_report_narrative", "get", "/reports/{period_code}/narrative", "Report inputs",
@@ -249,7 +251,7 @@ REPORT_INPUT_OPERATIONS: tuple[Operation, ...] = (
         "api.get_agency_report_input", "get", "/reports/{period_code}/agencies/{code}", "Report inputs",
         "Read an agency's input for a period",
         (Reply(200, "The agency's texts, declared total, computed tally and the tally the report prints.",
-               "AgencyReportInput", headers=(REPORT_ETAG,)),),
+               "AgencyReportInput", headers=(INPUT_ETAG,)),),
         description="An agency's staff read and write their own agency only; the office any agency.",
         params=(PERIOD, Param("code", "path", schemas.AGENCY_CODE, "Organisation code.", required=True)),
         errors=(404,),
@@ -257,7 +259,7 @@ REPORT_INPUT_OPERATIONS: tuple[Operation, ...] = (
     Operation(
         "api.update_agency_report_input", "put", "/reports/{period_code}/agencies/{code}", "Report inputs",
         "Write an agency's input for a period (optimistic concurrency)",
-        (Reply(200, "The input after the change.", "AgencyReportInput", headers=(REPORT_ETAG,)),),
+        (Reply(200, "The input after the change.", "AgencyReportInput", headers=(INPUT_ETAG,)),),
         description="Fields not sent are kept. `tally_text` replaces the printed tally sentence; the computed "
                     "one stays in `computed_tally`. Once the input exists, send its version as `If-Match` "
                     "(or `version`).",

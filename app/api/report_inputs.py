@@ -7,7 +7,6 @@ optimistic concurrency as for tasks (ETag out, If-Match or ``version`` in).
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import jsonify
 from flask_babel import gettext as _
 
 from app.api import bp
@@ -95,8 +94,9 @@ def _input_json(org: Organisation, period, entry) -> dict:
 
 
 def _input_response(org, period, entry):
-    payload = _input_json(org, period, entry)
-    return _with_etag(payload, entry.version_id) if entry is not None else jsonify(payload)
+    """The input with its version as ETag; "0" before the agency has written anything (a write with
+    If-Match "0" then creates it, and is refused if someone created it meanwhile)."""
+    return _with_etag(_input_json(org, period, entry), entry.version_id if entry is not None else 0)
 
 
 @bp.get("/reports/<period_code>/agencies/<code>")

@@ -54,7 +54,10 @@ def test_agency_input_with_own_tally_and_computed_one(factories, api_as):
     office, _report = _office_report(factories, orgs)
     officer = factories.user(Role.AGENCY_OFFICER, orgs["CTĐ"])
     api = api_as(officer)
-    first = api.open("PUT", "/reports/2024-Q2/agencies/CTĐ", json=agency_payload("CTĐ"))
+    before = api.get("/reports/2024-Q2/agencies/CTĐ")
+    assert before.status_code == 200 and before.headers["ETag"] == '"0"' and before.json["version"] is None
+    first = api.open("PUT", "/reports/2024-Q2/agencies/CTĐ", json=agency_payload("CTĐ"),
+                     headers={"If-Match": before.headers["ETag"]})
     assert first.status_code == 200, first.json
     assert first.json["computed_tally"]["line"] == DATA["agencies"]["CTĐ"]["printed_tally"]
     assert first.json["printed_tally"] == first.json["computed_tally"]["line"]
