@@ -19,8 +19,9 @@
   }
 
   guarded.forEach(function (form) {
-    // A prefilled suggestion is not saved yet, so it counts as an unsaved edit from the start.
-    form.dataset.initial = form.querySelector("[data-prefilled]") ? "" : snapshot(form);
+    // Prefilled suggestions come from the data and are offered again on every visit: only what the
+    // person types counts as an unsaved edit.
+    form.dataset.initial = snapshot(form);
     form.addEventListener("submit", function () { submitting = true; });
   });
 
