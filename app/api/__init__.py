@@ -15,4 +15,4 @@ bp = Blueprint("api", __name__, url_prefix="/api/v1")
 # (and a cookie alone never authenticates an API call).
 csrf.exempt(bp)
 
-from app.api import routes  # noqa: E402,F401
+from app.api import report_inputs, routes  # noqa: E402,F401

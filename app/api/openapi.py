@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from flask import current_app, request
 from flask_babel import gettext as _
 
-from app.api import schemas
+from app.api import report_input_schemas, schemas
 from app.api.errors import BadRequest
 from app.core.enums import MeetingKind, OrganisationKind, TaskKind, TaskStatus
 from app.core.errors import ValidationFailed
@@ -224,6 +224,51 @@ OPERATIONS: tuple[Operation, ...] = (
         ),
     ),
 )
+
+PERIOD = Param("period_code", "path", report_input_schemas.PERIOD_CODE, "Report period, e.g. 2024-Q2.",
+               required=True)
+REPORT_ETAG = Header("ETag", "The version, quoted; send it back in If-Match.")
+INPUT_ETAG = Header("ETag", "The input's version, quoted (\"0\" before the agency has written anything); "
+                            "send it back in If-Match.")
+REPORT_INPUT_OPERATIONS: tuple[Operation, ...] = (
+    Operation(
+        "api.get_report_narrative", "get", "/reports/{period_code}/narrative", "Report inputs",
+        "Read the office's parts of a period's report",
+        (Reply(200, "The parts (II.2, III.1, III.2, IV.1, V, recipients) and what the draft still lacks.",
+               "ReportNarrative", headers=(REPORT_ETAG,)),),
+        description="404 until the office has opened the period's report.",
+        params=(PERIOD,), errors=(404,),
+    ),
+    Operation(
+        "api.update_report_narrative", "put", "/reports/{period_code}/narrative", "Report inputs",
+        "Write the office's parts (optimistic concurrency)",
+        (Reply(200, "The parts after the change.", "ReportNarrative", headers=(REPORT_ETAG,)),),
+        description="Parts not sent are kept; null or \"\" clears one. Send the version as `If-Match` (or "
+                    "`version`): stale → 409 `conflict`, none → 428 `precondition_required`.",
+        params=(PERIOD, IF_MATCH), body="ReportNarrativeUpdate", errors=(404, 409, 428),
+    ),
+    Operation(
+        "api.get_agency_report_input", "get", "/reports/{period_code}/agencies/{code}", "Report inputs",
+        "Read an agency's input for a period",
+        (Reply(200, "The agency's texts, declared total, computed tally and the tally the report prints.",
+               "AgencyReportInput", headers=(INPUT_ETAG,)),),
+        description="An agency's staff read and write their own agency only; the office any agency.",
+        params=(PERIOD, Param("code", "path", schemas.AGENCY_CODE, "Organisation code.", required=True)),
+        errors=(404,),
+    ),
+    Operation(
+        "api.update_agency_report_input", "put", "/reports/{period_code}/agencies/{code}", "Report inputs",
+        "Write an agency's input for a period (optimistic concurrency)",
+        (Reply(200, "The input after the change.", "AgencyReportInput", headers=(INPUT_ETAG,)),),
+        description="Fields not sent are kept. `tally_text` replaces the printed tally sentence; the computed "
+                    "one stays in `computed_tally`. Once the input exists, send its version as `If-Match` "
+                    "(or `version`).",
+        params=(PERIOD, Param("code", "path", schemas.AGENCY_CODE, "Organisation code.", required=True),
+                IF_MATCH),
+        body="AgencyReportInputUpdate", errors=(404, 409, 428),
+    ),
+)
+OPERATIONS = OPERATIONS + REPORT_INPUT_OPERATIONS
 
 _BY_ENDPOINT = {op.endpoint: op for op in OPERATIONS}
 

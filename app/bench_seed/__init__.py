@@ -73,7 +73,7 @@ _AGENCY_NAMES = [
     ("HND", "Hội Nông dân huyện", OrganisationKind.MASS_ORG),
     ("HLHPN", "Hội Liên hiệp Phụ nữ huyện", OrganisationKind.MASS_ORG),
     ("HD", "Đoàn Thanh niên Cộng sản Hồ Chí Minh huyện", OrganisationKind.MASS_ORG),
-    ("CTD", "Hội Chữ thập đỏ huyện", OrganisationKind.MASS_ORG),
+    ("CTD", "Hội Chữ thập đỏ huyện", OrganisationKind.ASSOCIATION),
     ("UBND", "Ủy ban nhân dân huyện", OrganisationKind.GOVERNMENT),
     ("PNV", "Phòng Nội vụ huyện", OrganisationKind.DEPARTMENT),
     ("PTCKH", "Phòng Tài chính - Kế hoạch huyện", OrganisationKind.DEPARTMENT),

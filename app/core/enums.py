@@ -71,7 +71,10 @@ class OrganisationKind(LabelledEnum):
     ADVISORY = "advisory", _l("Cơ quan tham mưu, giúp việc")
     TRAINING_CENTRE = "training_centre", _l("Trung tâm Chính trị")
     FRONT = "front", _l("Mặt trận Tổ quốc")
+    #: The five "đoàn thể chính trị - xã hội" (LĐLĐ, CCB, HND, HLHPN, Đoàn TN; domain.md §1.3) and no other.
     MASS_ORG = "mass_org", _l("Đoàn thể chính trị - xã hội")
+    #: Mass associations outside the five (Hội Chữ thập đỏ): reported with a tally, never in "các đoàn thể".
+    ASSOCIATION = "association", _l("Hội quần chúng (không thuộc 05 đoàn thể)")
     GOVERNMENT = "government", _l("Chính quyền (HĐND, UBND)")
     DEPARTMENT = "department", _l("Phòng, ban chuyên môn")
     COMMUNE = "commune", _l("Đảng bộ xã, thị trấn")

@@ -277,7 +277,7 @@ _AGENCIES = [
         "CTĐ",
         "Hội Chữ thập đỏ huyện",
         "Hội Chữ thập đỏ",
-        "mass_org",
+        "association",  # not one of the 05 đoàn thể chính trị - xã hội (domain.md §1.3)
         None,
         13,
         "Hội Chữ thập đỏ huyện",

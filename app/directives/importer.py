@@ -45,6 +45,7 @@ from datetime import date
 
 from app.core.periods import DueMatch, find_due_phrases
 from app.core.text import fold_tone_marks, normalize
+from app.directives.titles import short_title
 
 __all__ = [
     "AgencyMatcher",
@@ -878,9 +879,10 @@ def _build_task(ordinal: int, raw: _RawTask, analyser: _Analyser) -> ProposedTas
     header = _join(raw.header)
     head = analyser.analyse(header)
     title = _title_of(header)
+    spans = [(m.start, m.end) for m in analyser.matcher.mentions(title) if m.code or m.group]
     task = ProposedTask(
         ordinal=ordinal,
-        title=_shorten(title),
+        title=short_title(title, spans) or _shorten(title),
         text="",
         lead_code=head.lead,
         coordinator_codes=list(head.coordinators),

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from datetime import date
 
+import sqlalchemy as sa
 from flask import flash, jsonify, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -437,6 +438,22 @@ def _review_page(plan, directive, errors, status=200):
         **_editor_context()), status
 
 
+def _task_count(directive: Directive | None) -> int:
+    """Every task row of the directive, recurring occurrences included (what its page lists)."""
+    if directive is None:
+        return 0
+    return db.session.scalar(sa.select(sa.func.count()).select_from(Task).where(Task.directive_id == directive.id))
+
+
+def _import_message(tasks: int, rows: int) -> str:
+    """The count the notice's page will show: occurrences of recurring tasks are named, not hidden."""
+    occurrences = rows - tasks
+    if occurrences <= 0:
+        return _("Đã lưu %(n)d nhiệm vụ từ văn bản.", n=tasks)
+    return _("Đã lưu %(n)d nhiệm vụ từ văn bản và %(k)d kỳ tiếp theo của nhiệm vụ định kỳ (%(t)d dòng nhiệm vụ).",
+             n=tasks, k=occurrences, t=rows)
+
+
 def _import(directive: Directive | None):
     form = ImportForm()
     step = request.form.get("step") if request.method == "POST" else None
@@ -444,6 +461,7 @@ def _import(directive: Directive | None):
         plan, errors = parse_review(request.form, new_directive=directive is None)
         if errors:
             return _review_page(plan, directive, errors, 422)
+        before = _task_count(directive)
         try:
             saved = services.confirm_import(current_user, plan, directive)
             db.session.commit()
@@ -454,7 +472,7 @@ def _import(directive: Directive | None):
             if not task_errors:
                 task_errors[-1] = [error.message]
             return _review_page(plan, directive, task_errors, error.status_code)
-        flash(_("Đã lưu %(n)d nhiệm vụ từ văn bản.", n=len(plan.tasks)), "success")
+        flash(_import_message(len(plan.tasks), _task_count(saved) - before), "success")
         return redirect(url_for("directives.detail", directive_id=saved.id))
     if step == "propose" and form.validate_on_submit():
         try:

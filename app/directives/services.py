@@ -44,7 +44,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 
 import sqlalchemy as sa
@@ -69,6 +69,7 @@ from app.core.periods import PeriodPhraseError, cycle_end, quarter_label, resolv
 from app.core.permissions import require, task_visibility_clause
 from app.core.text import normalize
 from app.directives import importer
+from app.directives.recurrence import not_before_notice
 from app.directives.refs import (
     DOC_TYPES,
     Reference,
@@ -77,6 +78,7 @@ from app.directives.refs import (
     merge_references,
     parse_references,
 )
+from app.directives.sessions import check_single_periodic_session
 from app.extensions import db
 from app.models import (
     Attachment,
@@ -282,6 +284,7 @@ def _apply_meeting(meeting: Meeting, data: MeetingInput) -> None:
     meeting.participants = _clean(data.participants)
     meeting.organiser_id = data.organiser_id or None
     meeting.notes = _clean(data.notes)
+    check_single_periodic_session(meeting)
 
 
 def create_meeting(actor, data: MeetingInput) -> Meeting:
@@ -876,6 +879,7 @@ def _plan_task(data: TaskInput, directive: Directive) -> _TaskPlan:
     floor = _date_floor(directive)
     due = resolve_due(data.due_phrase, data.due_date, reference_date=reference, kind=data.kind,
                       recurrence=data.recurrence)
+    due = replace(due, due_date=not_before_notice(due.kind, due.recurrence, due.due_date, directive.issued_on))
     _check_not_before(due.due_date, floor, _("Hạn hoàn thành"))
     items: list[_ItemPlan] = []
     for number, item in enumerate(data.items, start=1):

@@ -78,6 +78,8 @@ class Indicator(Base):
     base_label: Mapped[str | None] = mapped_column(sa.String(200))
     #: Xét vào cuối năm: judged at year end, never in quarterly overdue lists.
     is_year_end: Mapped[bool] = mapped_column(default=False)
+    #: Chưa đến thời gian thực hiện: before this day the indicator is tallied as not yet started.
+    starts_on: Mapped[date | None]
     #: Where the indicator comes from (Nghị quyết Đại hội, Chương trình công tác năm, ngành dọc).
     source: Mapped[str | None] = mapped_column(sa.String(300))
     display_order: Mapped[int] = mapped_column(default=0)

@@ -81,6 +81,10 @@ class AgencyPeriodInput(TimestampMixin, Base):
     results_text: Mapped[str] = mapped_column(sa.Text, default="")
     next_tasks_text: Mapped[str] = mapped_column(sa.Text, default="")
     proposals_text: Mapped[str] = mapped_column(sa.Text, default="")
+    #: The agency's own tally sentence; printed instead of the computed one, which the office still sees.
+    tally_text: Mapped[str] = mapped_column(sa.Text, default="", server_default="")
+    #: Difficulties the agency reports; they prefill section III.2 of the report.
+    difficulties_text: Mapped[str] = mapped_column(sa.Text, default="", server_default="")
     #: Declared number of indicators, checked against the tally buckets.
     declared_indicator_total: Mapped[int | None]
     updated_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))

@@ -293,6 +293,7 @@ class Bucket(enum.StrEnum):
     ABOVE_50 = "above_50"  # đạt trên 50%: 50% < p ≤ 75%
     LOW = "low"  # đạt thấp: p ≤ 50%
     YEAR_END = "year_end"  # xét vào cuối năm: the flag wins over any percentage
+    NOT_STARTED = "not_started"  # chưa đến thời gian thực hiện (003:L107): its start date is still ahead
 
 
 @dataclass(frozen=True)
@@ -302,13 +303,16 @@ class IndicatorResult:
     name: str
     percent: Decimal | None = None
     year_end: bool = False
+    not_started: bool = False
 
     def __post_init__(self) -> None:
         if self.percent is not None:
             object.__setattr__(self, "percent", to_decimal(self.percent))
 
 
-def _classify(percent: Fraction | None, year_end: bool) -> Bucket:
+def _classify(percent: Fraction | None, year_end: bool, not_started: bool = False) -> Bucket:
+    if not_started:
+        return Bucket.NOT_STARTED
     if year_end:
         return Bucket.YEAR_END
     if percent is None:
@@ -327,7 +331,7 @@ def bucket_of(item: IndicatorFigure | IndicatorResult) -> Bucket:
     print, so 99,996% is not "đạt" even though it prints as 100%."""
     if isinstance(item, IndicatorFigure):
         return _classify(_exact_achievement(item), item.year_end)
-    return _classify(None if item.percent is None else Fraction(item.percent), item.year_end)
+    return _classify(None if item.percent is None else Fraction(item.percent), item.year_end, item.not_started)
 
 
 @dataclass(frozen=True)
@@ -339,6 +343,7 @@ class Tally:
     above_50: tuple[IndicatorResult, ...] = ()
     low: tuple[IndicatorResult, ...] = ()
     year_end: tuple[IndicatorResult, ...] = ()
+    not_started: tuple[IndicatorResult, ...] = ()
 
     def items(self, bucket: Bucket) -> tuple[IndicatorResult, ...]:
         return getattr(self, bucket.value)
@@ -352,7 +357,7 @@ class Tally:
 
     @property
     def partial(self) -> tuple[IndicatorResult, ...]:
-        """Measured but not yet met (every bucket except MET and YEAR_END)."""
+        """Measured but not yet met (every bucket except MET, YEAR_END and NOT_STARTED)."""
         return self.above_75 + self.above_50 + self.low
 
 
@@ -440,6 +445,10 @@ def _range_clause(items: Sequence[IndicatorResult], style: PercentStyle) -> str 
     return f"{count(len(items))} chỉ tiêu đạt {span}"
 
 
+def _not_started(t: Tally) -> str | None:
+    return _n(t.not_started) and f"{_n(t.not_started)} chỉ tiêu chưa đến thời gian thực hiện"
+
+
 def _buckets_line(t: Tally) -> str:
     return _join_clauses(
         [
@@ -448,6 +457,7 @@ def _buckets_line(t: Tally) -> str:
             ("; ", _n(t.above_50) and f"{_n(t.above_50)} chỉ tiêu đạt trên 50%"),
             ("; ", _n(t.low) and f"{_n(t.low)} chỉ tiêu đạt thấp"),
             ("; ", _n(t.year_end) and f"{_n(t.year_end)} chỉ tiêu sẽ thực hiện vào cuối năm"),
+            ("; ", _not_started(t)),
         ]
     )
 
@@ -458,6 +468,7 @@ def _range_line(t: Tally, style: PercentStyle) -> str:
             ("", _met_clause(t, out_of_total=False)),
             ("; ", _range_clause(t.partial, style)),
             (" và ", _n(t.year_end) and f"{_n(t.year_end)} chỉ tiêu xét vào cuối năm"),
+            ("; ", _not_started(t)),
         ]
     )
 
@@ -471,6 +482,7 @@ def _named_low_line(t: Tally) -> str:
             (", ", _n(t.above_50) and f"{_n(t.above_50)} chỉ tiêu đạt trên 50%"),
             (", ", _n(t.low) and f"{_n(t.low)} chỉ tiêu đạt thấp là {low}"),
             (", ", _n(t.year_end) and f"còn {_n(t.year_end)} chỉ tiêu xét vào cuối năm"),
+            (", ", _not_started(t)),
         ]
     )
 

@@ -62,6 +62,7 @@ _LOOK = {
     "bullet": (False, False, True, 0),
     "subbullet": (False, False, True, 0),
     "tally": (False, False, True, 0),
+    "draft": (False, True, True, 0),  # a part the office has not written yet (draft only)
 }
 
 
@@ -286,14 +287,16 @@ def _title(document, report: QuarterlyReport) -> None:
 
 
 def _signature_table(document, report: QuarterlyReport) -> None:
-    """Nơi nhận on the left (12 pt), the signer's title and name on the right."""
+    """Nơi nhận on the left, the signer's title and name on the right."""
     spacer = _new_p(after=0)
     document.element.body[-1].addprevious(spacer)
     table = _borderless_table(document, 1, (80, TEXT_WIDTH_MM - 80))
     left, right = table.cell(0, 0), table.cell(0, 1)
-    _cell_line(left, "Nơi nhận:", first=True, bold=True, italic=True, size=12, align="left")
+    # Hướng dẫn 36-HD/VPTW (thể thức văn bản của Đảng): "Nơi nhận" 14 pt, upright, underlined; the list
+    # 12 pt upright (the bold italic 12 pt heading with an 11 pt list is the state documents' style).
+    _cell_line(left, "Nơi nhận:", first=True, underline=True, align="left")
     for line in report.recipients:
-        _cell_line(left, line, first=False, size=11, align="left")
+        _cell_line(left, line, first=False, size=12, align="left")
     for i, line in enumerate(report.signature_title):
         _cell_line(right, line, first=i == 0, bold=True)
     for _ in range(4):  # room for the signature and the seal
@@ -314,15 +317,23 @@ def _footnotes_part(document, notes) -> None:
         '<w:footnote w:type="continuationSeparator" w:id="0"><w:p><w:pPr><w:spacing w:after="0" '
         'w:line="240" w:lineRule="auto"/></w:pPr><w:r><w:continuationSeparator/></w:r></w:p></w:footnote>'
     )
-    body = "".join(
-        f'<w:footnote w:id="{n}"><w:p><w:pPr><w:pStyle w:val="FootnoteText"/><w:jc w:val="both"/></w:pPr>'
-        f'<w:r><w:rPr><w:rStyle w:val="FootnoteReference"/><w:vertAlign w:val="superscript"/></w:rPr>'
-        f'<w:footnoteRef/></w:r><w:r><w:t xml:space="preserve"> {escape(text)}</w:t></w:r></w:p></w:footnote>'
-        for n, text in enumerate(notes, start=1)
-    )
+    body = "".join(f'<w:footnote w:id="{n}">{_note_paragraphs(text)}</w:footnote>'
+                   for n, text in enumerate(notes, start=1))
     element = parse_xml(f'<w:footnotes {nsdecls("w", "r")}>{separators}{body}</w:footnotes>')
     part = XmlPart(PackURI("/word/footnotes.xml"), CT.WML_FOOTNOTES, element, document.part.package)
     document.part.relate_to(part, RT.FOOTNOTES)
+
+
+def _note_paragraphs(text: str) -> str:
+    """A footnote's paragraphs (one per line; 003 fn9 has seven); the number mark opens the first."""
+    ppr = '<w:pPr><w:pStyle w:val="FootnoteText"/><w:jc w:val="both"/></w:pPr>'
+    mark = ('<w:r><w:rPr><w:rStyle w:val="FootnoteReference"/><w:vertAlign w:val="superscript"/></w:rPr>'
+            '<w:footnoteRef/></w:r>')
+    lines = [line.strip() for line in text.split("\n") if line.strip()] or [""]
+    return "".join(
+        f'<w:p>{ppr}{mark if i == 0 else ""}<w:r><w:t xml:space="preserve">{" " if i == 0 else ""}'
+        f'{escape(line)}</w:t></w:r></w:p>'
+        for i, line in enumerate(lines))
 
 
 def read_footnotes(data: bytes) -> list[str]:
@@ -334,7 +345,8 @@ def read_footnotes(data: bytes) -> list[str]:
     notes = []
     for note in root.findall(qn("w:footnote")):
         if int(note.get(qn("w:id"))) > 0:
-            notes.append("".join(t.text or "" for t in note.iter(qn("w:t"))).strip())
+            paragraphs = ("".join(t.text or "" for t in p.iter(qn("w:t"))).strip() for p in note.iter(qn("w:p")))
+            notes.append("\n".join(paragraphs).strip())
     return notes
 
 

@@ -48,6 +48,8 @@ class ReportEditForm(FlaskForm):
     signer_title = StringField(_l("Chức vụ người ký"), validators=[Optional(), Length(max=120)],
                                description=_l("Để trống: Chánh Văn phòng."))
     signer_name = StringField(_l("Họ và tên người ký"), validators=[Optional(), Length(max=120)])
+    #: Set by the editor script when "Cập nhật số liệu" is pressed with unsaved edits: save, then regenerate.
+    regenerate_as_of = HiddenField()
     submit = SubmitField(_l("Lưu nội dung"))
 
 
@@ -106,6 +108,14 @@ class AgencyInputForm(FlaskForm):
     declared_indicator_total = IntegerField(
         _l("Tổng số chỉ tiêu của cơ quan trong năm"), validators=[Optional(), NumberRange(0, 1000)],
         description=_l("Dùng để kiểm tra câu tổng hợp chỉ tiêu: các nhóm phải cộng lại đúng bằng số này."))
+    tally_text = TextAreaField(
+        _l("Câu tổng hợp chỉ tiêu do cơ quan viết (tùy chọn)"), validators=[Optional(), Length(max=1000)],
+        description=_l("Để trống để in câu được tính từ số liệu chỉ tiêu; nếu nhập, báo cáo in câu này và "
+                       "Văn phòng vẫn thấy câu tính tự động."),
+        render_kw={"rows": 2})
+    difficulties_text = TextAreaField(
+        _l("Khó khăn, hạn chế trong kỳ (gợi ý cho mục III.2)"), validators=[Optional(), Length(max=50000)],
+        render_kw={"rows": 4})
     next_tasks_text = TextAreaField(_l("Nhiệm vụ thời gian tới (mục IV.2)"), validators=[Optional(), Length(max=50000)],
                                     render_kw={"rows": 6})
     proposals_text = TextAreaField(_l("Đề xuất, kiến nghị (mục V)"), validators=[Optional(), Length(max=50000)],

@@ -4,6 +4,7 @@ and each agency's period input."""
 from __future__ import annotations
 
 import io
+from datetime import date
 
 from flask import abort, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
@@ -12,11 +13,13 @@ from flask_login import current_user
 from app.core.clock import today_local
 from app.core.enums import AGENCY_ROLES
 from app.core.errors import DomainError, NotFound
+from app.core.numbers import date_vn
 from app.core.permissions import has_permission, requires
 from app.extensions import db
 from app.models import Meeting, Organisation
 from app.reports import bp
 from app.reports import services as svc
+from app.reports.agency_inputs import editor_prefills
 from app.reports.docx import DOCX_MIMETYPE, PdfUnavailable, convert_to_pdf, render_docx, soffice_path
 from app.reports.forms import (
     AgencyInputForm,
@@ -95,8 +98,13 @@ def _edit_form(report, agencies, *, load: bool):
         form.version.data = str(report.version_id)
         form.number.data, form.issued_on.data = report.number, report.issued_on
         form.signer_name.data, form.signer_title.data = report.signer_name, report.signer_title
+        suggested = editor_prefills(svc.build_for(report))
         for key in svc.NARRATIVE_FIELDS:
-            getattr(form, f"n_{key}").data = narrative.get(key, "")
+            field = getattr(form, f"n_{key}")
+            field.data = narrative.get(key) or suggested.get(key, "")
+            if not narrative.get(key) and key in suggested:
+                field.render_kw = {**(field.render_kw or {}), "data-prefilled": "1"}
+                field.description = _("Gợi ý từ số liệu; sửa rồi bấm “Lưu nội dung” để giữ.")
         for org in agencies:
             getattr(form, f"t_{org.id}").data = svc.tally_template_for(org.code, narrative).value
     return form
@@ -141,7 +149,25 @@ def save(report_id: int):
         flash(error.message, "danger")
         report = svc.get_report(report_id)
         return _render_editor(report, form, status=error.status_code)
+    if form.regenerate_as_of.data:
+        return _save_then_regenerate(report, form.regenerate_as_of.data)
     flash(_("Đã lưu nội dung báo cáo."), "success")
+    return redirect(url_for("reports.edit", report_id=report.id))
+
+
+def _save_then_regenerate(report, as_of_text: str):
+    """"Cập nhật số liệu" pressed with unsaved edits: the edits were just saved, now the figures."""
+    try:
+        as_of = date.fromisoformat(as_of_text)
+        built = svc.regenerate_report(current_user, report, as_of, expected_version=report.version_id)
+        db.session.commit()
+    except ValueError:
+        flash(_("Đã lưu nội dung; ngày chốt số liệu không hợp lệ nên chưa cập nhật số liệu."), "warning")
+    except DomainError as error:
+        db.session.rollback()
+        flash(_("Đã lưu nội dung; chưa cập nhật số liệu: %(e)s", e=error.message), "warning")
+    else:
+        flash(_("Đã lưu nội dung và cập nhật số liệu đến ngày %(d)s.", d=date_vn(built.as_of)), "success")
     return redirect(url_for("reports.edit", report_id=report.id))
 
 
@@ -160,8 +186,8 @@ def regenerate(report_id: int):
         db.session.rollback()
         flash(error.message, "danger")
         return redirect(url_for("reports.edit", report_id=report_id))
-    flash(_("Đã cập nhật số liệu đến ngày %(d)s; phần nội dung đã viết được giữ nguyên.",
-            d=built.as_of.strftime("%d/%m/%Y")), "success")
+    flash(_("Đã cập nhật số liệu đến ngày %(d)s; phần nội dung đã lưu được giữ nguyên.",
+            d=date_vn(built.as_of)), "success")
     return redirect(url_for("reports.edit", report_id=report.id))
 
 
@@ -313,7 +339,8 @@ def agency_input(period_code: str):
     status = 200
     if form.validate_on_submit():
         data = {"results_text": form.results_text.data, "next_tasks_text": form.next_tasks_text.data,
-                "proposals_text": form.proposals_text.data,
+                "proposals_text": form.proposals_text.data, "tally_text": form.tally_text.data or "",
+                "difficulties_text": form.difficulties_text.data or "",
                 "declared_indicator_total": form.declared_indicator_total.data}
         try:
             svc.save_agency_input(current_user, org, period, data,

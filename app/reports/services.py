@@ -33,7 +33,7 @@ import dataclasses
 import json
 import re
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
@@ -46,24 +46,23 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import selectinload
 
 from app.core import audit
-from app.core.clock import LOCAL_TZ, now_utc, today_local
+from app.core.clock import LOCAL_TZ, now_utc
 from app.core.db import check_version as core_check_version
 from app.core.enums import (
-    AGENCY_ROLES,
     OVERSIGHT_ROLES,
     DirectiveStatus,
     MeetingKind,
-    OrganisationKind,
     ReportState,
     Role,
     TaskKind,
     TaskStatus,
 )
-from app.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from app.core.errors import Conflict, NotFound, ValidationFailed
 from app.core.numbers import count, date_vn, period_label, place_date_line, roman
 from app.core.periods import quarter_bounds, quarter_label, quarter_of, report_period_heading
 from app.core.permissions import require
-from app.core.text import normalize, search_key
+from app.core.text import fold_tone_marks, normalize
+from app.directives.sessions import session_quarter
 from app.extensions import db
 from app.models import (
     AgencyPeriodInput,
@@ -82,6 +81,19 @@ from app.models import (
     task_coordinator,
 )
 from app.progress import indicators as arithmetic
+from app.reports import narrative as narrative_parts
+from app.reports.narrative import draft_warnings, logical_lines, starts_with_agency
+from app.reports.tallies import (
+    TALLY_KINDS,
+    TALLY_PREFIX,
+    AgencyTally,
+    agency_tally,
+    chunks,
+    indicator_figure,
+    latest_values,
+    printed_tally,
+    tally_template_for,
+)
 from app.tasks.units import WorkUnit, completion_by, unit_of
 
 __all__ = [
@@ -208,7 +220,6 @@ NARRATIVE_FIELDS: dict[str, tuple] = {
                   _l("Đề xuất của các cơ quan được tự động đưa vào; để trống nếu không có.")),
     "recipients": (_l("Nơi nhận"), _l("Mỗi dòng một nơi nhận; để trống để dùng danh sách mặc định.")),
 }
-TALLY_PREFIX = "tally_template."
 
 DEFAULT_RECIPIENTS = (
     "Thường trực Huyện ủy",
@@ -218,9 +229,6 @@ DEFAULT_RECIPIENTS = (
     "MTTQ và các đoàn thể CT-XH huyện",
     "Lưu Văn phòng Huyện ủy",
 )
-#: Tally sentence per agency as 003 words it (AS-03); every other agency gets NAMED_LOW.
-DEFAULT_TALLY_TEMPLATES = {"MTTQ": arithmetic.TallyTemplate.BUCKETS, "LĐLĐ": arithmetic.TallyTemplate.RANGE}
-TALLY_KINDS = frozenset({OrganisationKind.FRONT, OrganisationKind.MASS_ORG})
 REPORT_CODE = "BC/VPHU"
 _BLANK_NUMBER = " " * 7  # "Số       -BC/VPHU": the number is written in by hand when issued (003:L9)
 _FOOTNOTE_RE = re.compile(r"\[\^([^\]]+)\]")
@@ -236,6 +244,10 @@ class Para:
 
     style: str
     parts: tuple[str | int, ...]
+
+    def __post_init__(self) -> None:
+        # One spelling in the document whatever was typed or imported: the seeds' "ủy", "Hòa".
+        object.__setattr__(self, "parts", tuple(fold_tone_marks(p) if isinstance(p, str) else p for p in self.parts))
 
     @property
     def text(self) -> str:
@@ -296,10 +308,11 @@ class AgencyBlock:
     heading: str
     paras: tuple[Para, ...]
     source: str  # "input", "progress" or "none"
-    tally_line: str | None = None
+    tally_line: str | None = None  # what the report prints: the agency's own sentence or the computed one
     tally_counts: dict | None = None
     declared_total: int | None = None
     tally_error: str | None = None
+    computed_tally_line: str | None = None  # always the computed sentence, shown to the office
 
 
 @dataclass(frozen=True)
@@ -316,6 +329,10 @@ class AnnexRow:
     status: str
     timeliness: str
     last_report: str
+
+    def __post_init__(self) -> None:
+        for name in ("directive", "task", "lead", "coordinators", "last_report"):
+            object.__setattr__(self, name, fold_tone_marks(getattr(self, name)))
 
     def to_json(self) -> dict:
         data = asdict(self)
@@ -431,8 +448,8 @@ class QuarterlyReport:
                 "conclusion": _conclusion_json(self.conclusion),
                 "indicators": list(self.indicator_figures),
                 "tallies": [
-                    {"code": b.code, "line": b.tally_line, "counts": b.tally_counts, "declared": b.declared_total,
-                     "error": b.tally_error}
+                    {"code": b.code, "line": b.tally_line, "computed": b.computed_tally_line,
+                     "counts": b.tally_counts, "declared": b.declared_total, "error": b.tally_error}
                     for b in self.agency_blocks if b.tally_line or b.tally_error
                 ],
             },
@@ -477,7 +494,7 @@ class _Notes:
         for match in _FOOTNOTE_RE.finditer(text):
             if match.start() > last:
                 pieces.append(text[last:match.start()])
-            note = match.group(1).strip()
+            note = fold_tone_marks(match.group(1).strip())
             if note:
                 self.texts.append(note)
                 pieces.append(len(self.texts))
@@ -504,7 +521,7 @@ def _style_of(line: str, default: str) -> str:
 def _paragraphs(text: str | None, notes: _Notes, *, default: str = "body") -> tuple[Para, ...]:
     """One paragraph per non-empty line; "- ", "+ " and "* …:" lines keep their list role."""
     out = []
-    for raw in (text or "").splitlines():
+    for raw in logical_lines(text):
         line = _clean_line(raw)
         if line:
             out.append(Para(_style_of(line, default), notes.parts(line)))
@@ -523,8 +540,7 @@ def _recipient_lines(text: str | None) -> tuple[str, ...]:
 
 
 def _starts_with_name(text: str, org: Organisation) -> bool:
-    key = search_key(text)
-    return any(name and key.startswith(search_key(name)) for name in (org.name, org.short_name))
+    return starts_with_agency(text, (org.name, org.short_name, *org.alias_list))
 
 
 def _local_date(moment: datetime) -> date:
@@ -537,7 +553,7 @@ def _local_date(moment: datetime) -> date:
 
 
 def _meeting_quarter(meeting: Meeting) -> tuple[int, int]:
-    return (meeting.year, meeting.quarter) if meeting.quarter else quarter_of(meeting.held_on)
+    return session_quarter(meeting)
 
 
 def _meeting_label(meeting: Meeting) -> str:
@@ -554,7 +570,23 @@ def _session_meetings(period: Period, as_of: date) -> tuple[Meeting | None, Meet
     target = (period.year, period.end_quarter)
     current = [m for m in meetings if _meeting_quarter(m) == target]
     previous = [m for m in meetings if _meeting_quarter(m) < target and m.held_on <= as_of]
+    if previous:  # the latest quarter's session (one per quarter; older data may hold two)
+        last_quarter = _meeting_quarter(previous[-1])
+        previous = _with_conclusion_last([m for m in previous if _meeting_quarter(m) == last_quarter])
     return (current[-1] if current else None), (previous[-1] if previous else None)
+
+
+def _with_conclusion_last(sessions: list[Meeting]) -> list[Meeting]:
+    """Sessions of one quarter, the one with an issued conclusion last (it is the one reported)."""
+    return sorted(sessions, key=lambda m: (bool(_conclusions_of(m)[0]), m.held_on, m.id))
+
+
+def _sibling_sessions(meeting: Meeting) -> list[Meeting]:
+    """Other periodic sessions recorded for the same quarter (possible only in data older than the rule)."""
+    year, _quarter = _meeting_quarter(meeting)
+    rows = db.session.scalars(sa.select(Meeting).where(
+        Meeting.kind == MeetingKind.PERIODIC, Meeting.id != meeting.id, Meeting.year.between(year - 1, year + 1)))
+    return [m for m in rows if _meeting_quarter(m) == _meeting_quarter(meeting)]
 
 
 def _conclusions_of(meeting: Meeting) -> tuple[list[Directive], list[Directive]]:
@@ -699,37 +731,6 @@ def _unfinished_text(unit: ConclusionUnit) -> str:
 # ============================================================================================
 
 
-def _latest_values(indicator_ids: Sequence[int], as_of: date) -> dict[int, IndicatorValue]:
-    """The latest value of each indicator dated on or before the cut-off."""
-    latest: dict[int, IndicatorValue] = {}
-    for chunk in _chunks(indicator_ids):
-        for value in db.session.scalars(
-            sa.select(IndicatorValue).where(IndicatorValue.indicator_id.in_(chunk), IndicatorValue.as_of <= as_of)
-            .order_by(IndicatorValue.indicator_id, IndicatorValue.as_of, IndicatorValue.id)
-        ):
-            latest[value.indicator_id] = value
-    return latest
-
-
-def _chunks(ids: Sequence[int], size: int = 900) -> Iterable[list[int]]:
-    ids = list(ids)
-    for start in range(0, len(ids), size):
-        yield ids[start:start + size]
-
-
-def _figure(indicator: Indicator, value: IndicatorValue) -> arithmetic.IndicatorFigure:
-    name = indicator.phrase.strip()
-    # Named in a tally ("đạt thấp là hiến máu"): lower-case the first letter unless it is an acronym.
-    if len(name) > 1 and name[1].islower():
-        name = name[0].lower() + name[1:]
-    if indicator.target_rate is not None:
-        return arithmetic.IndicatorFigure(
-            actual=value.actual, base=value.base, target_rate=indicator.target_rate, unit=indicator.unit,
-            phrase=indicator.phrase, base_label=indicator.base_label or "", year_end=indicator.is_year_end, name=name)
-    return arithmetic.IndicatorFigure(actual=value.actual, target=indicator.target, unit=indicator.unit,
-                                      phrase=indicator.phrase, year_end=indicator.is_year_end, name=name)
-
-
 def _decimal_text(value: Decimal | None) -> str | None:
     return None if value is None else format(value.normalize(), "f")
 
@@ -739,7 +740,7 @@ def _district_indicator_lines(year: int, as_of: date, warnings: list[str]) -> tu
         sa.select(Indicator).where(Indicator.is_district_key.is_(True), Indicator.year == year)
         .order_by(Indicator.display_order, Indicator.code, Indicator.id)
     ))
-    latest = _latest_values([i.id for i in indicators], as_of)
+    latest = latest_values([i.id for i in indicators], as_of)
     lines, figures = [], []
     for indicator in indicators:
         value = latest.get(indicator.id)
@@ -749,7 +750,7 @@ def _district_indicator_lines(year: int, as_of: date, warnings: list[str]) -> tu
                               name=f"{indicator.phrase} {indicator.unit}".strip(), d=date_vn(as_of)))
         else:
             try:
-                line = arithmetic.indicator_line(_figure(indicator, value))
+                line = arithmetic.indicator_line(indicator_figure(indicator, value))
             except ValueError as error:
                 warnings.append(_("Chỉ tiêu “%(name)s”: %(error)s", name=indicator.phrase, error=str(error)))
         if line is None:
@@ -763,50 +764,6 @@ def _district_indicator_lines(year: int, as_of: date, warnings: list[str]) -> tu
             "value_as_of": value.as_of.isoformat() if value else None, "line": line,
         })
     return lines, figures
-
-
-def tally_template_for(code: str, narrative: Mapping[str, str]) -> arithmetic.TallyTemplate:
-    chosen = narrative.get(TALLY_PREFIX + code)
-    if chosen in {t.value for t in arithmetic.TallyTemplate}:
-        return arithmetic.TallyTemplate(chosen)
-    return DEFAULT_TALLY_TEMPLATES.get(code, arithmetic.TallyTemplate.NAMED_LOW)
-
-
-@dataclass(frozen=True)
-class AgencyTally:
-    line: str | None
-    counts: dict | None
-    error: str | None
-    missing: tuple[str, ...] = ()
-
-
-def agency_tally(indicators: Sequence[Indicator], latest: Mapping[int, IndicatorValue], declared: int | None,
-                 template: arithmetic.TallyTemplate) -> AgencyTally:
-    """Tally an agency's indicators as of the cut-off and check the buckets against its declared total."""
-    items: list = []
-    missing: list[str] = []
-    for indicator in indicators:
-        value = latest.get(indicator.id)
-        if value is not None:
-            items.append(_figure(indicator, value))
-        elif indicator.is_year_end:
-            items.append(arithmetic.IndicatorResult(indicator.phrase, None, year_end=True))
-        else:
-            missing.append(indicator.phrase)
-    if not items:
-        return AgencyTally(None, None, None, tuple(missing))
-    try:
-        buckets = arithmetic.tally(items)
-        line = arithmetic.tally_line(buckets, template)
-    except arithmetic.TallyError as error:
-        return AgencyTally(None, None, str(error.message), tuple(missing))
-    counts = {bucket.value: n for bucket, n in buckets.counts().items()}
-    try:
-        if declared is not None:
-            arithmetic.validate_tally(declared, buckets)
-    except arithmetic.TallyError as error:
-        return AgencyTally(line, counts, str(error.message), tuple(missing))
-    return AgencyTally(line, counts, None, tuple(missing))
 
 
 def report_agencies(on: date | None = None) -> list[Organisation]:
@@ -904,7 +861,7 @@ def _period_tasks(year: int, as_of: date) -> list[_TaskRow]:
     )
     tasks = [_TaskRow(*row) for row in db.session.execute(stmt)]
     items: dict[int, list] = defaultdict(list)
-    for chunk in _chunks([t.id for t in tasks]):
+    for chunk in chunks([t.id for t in tasks]):
         for item in db.session.execute(
             sa.select(ContentItem.task_id, ContentItem.id, ContentItem.lead_org_id, ContentItem.due_date,
                       ContentItem.status, ContentItem.completed_on)
@@ -918,10 +875,10 @@ def _task_context(tasks: Sequence[_TaskRow]) -> _TaskContext:
     directive_ids = sorted({t.directive_id for t in tasks})
     directives: dict[int, str] = {}
     coordinators: dict[int, list[str]] = defaultdict(list)
-    for chunk in _chunks(directive_ids):
+    for chunk in chunks(directive_ids):
         for directive in db.session.scalars(sa.select(Directive).where(Directive.id.in_(chunk))):
             directives[directive.id] = _directive_label(directive)
-    for chunk in _chunks([t.id for t in tasks]):
+    for chunk in chunks([t.id for t in tasks]):
         rows = db.session.execute(
             sa.select(task_coordinator.c.task_id, Organisation.name)
             .join(Organisation, Organisation.id == task_coordinator.c.organisation_id)
@@ -944,7 +901,7 @@ class _LastReport:
 def _last_reports(task_ids: Sequence[int], as_of: date) -> dict[int, _LastReport]:
     """The last report on each task dated on or before the cut-off (the lead's report wins a tie)."""
     latest: dict[int, _LastReport] = {}
-    for chunk in _chunks(task_ids):
+    for chunk in chunks(task_ids):
         rows = db.session.execute(
             sa.select(ProgressReport.task_id, ProgressReport.reported_on, ProgressReport.is_lead_report,
                       ProgressReport.status, ProgressReport.result_text, ProgressReport.organisation_id)
@@ -1088,6 +1045,16 @@ class _Builder:
     def text(self, key: str, *, default: str = "body") -> tuple[Para, ...]:
         return _paragraphs(self.narrative.get(key), self.notes, default=default)
 
+    def part(self, key: str) -> tuple[Para, ...]:
+        """An office part, or the draft placeholder when it is still empty (never a bare heading)."""
+        return self.text(key) or (Para("draft", (narrative_parts.PLACEHOLDER,)),)
+
+    def headed(self, heading: str, key: str) -> tuple[Para, ...]:
+        """"* Khó khăn, hạn chế:" then the text, unless the office wrote that line itself."""
+        if narrative_parts.has_own_heading(self.narrative.get(key)):
+            return self.text(key)
+        return (Para("field", (heading,)),) + self.part(key)
+
     # --- I ---------------------------------------------------------------------------------
     def section_one(self, previous: Meeting | None) -> tuple[Section, ConclusionResult | None]:
         heading = "NHỮNG KẾT QUẢ THỰC HIỆN THÔNG BÁO KẾT LUẬN TẠI BUỔI LÀM VIỆC ĐỊNH KỲ"
@@ -1096,6 +1063,12 @@ class _Builder:
             paras = (Para("body", ("Chưa có buổi làm việc định kỳ trước để báo cáo kết quả thực hiện kết luận.",)),)
             return Section("I", heading + " TRƯỚC", paras + self.text("section1_note")), None
         title = f"{heading} {_meeting_label(previous).upper()}"
+        siblings = _sibling_sessions(previous)
+        if siblings:
+            self.warnings.append(_("%(q)s có %(n)d buổi làm việc định kỳ; mục I báo cáo buổi ngày %(d)s (buổi có Thông "
+                                   "báo kết luận), không báo cáo buổi ngày %(others)s.",
+                                   q=_meeting_label(previous), n=len(siblings) + 1, d=date_vn(previous.held_on),
+                                   others=", ".join(date_vn(m.held_on) for m in siblings)))
         issued, drafts = _conclusions_of(previous)
         if not issued:
             self.warnings.append(_("Buổi làm việc ngày %(d)s chưa có Thông báo kết luận được ban hành%(draft)s.",
@@ -1114,7 +1087,7 @@ class _Builder:
         if indicator_lines:
             subsections.append(Subsection("II.indicators", "Kết quả thực hiện các chỉ tiêu về xây dựng Đảng, Đoàn thể",
                                           tuple(Para("bullet", (line,)) for line in indicator_lines)))
-        subsections.append(Subsection("II.key_work", "Các mặt công tác trọng tâm", self.text("key_work")))
+        subsections.append(Subsection("II.key_work", "Các mặt công tác trọng tâm", self.part("key_work")))
         blocks = self.agency_blocks(agencies, inputs)
         subsections.append(Subsection("II.fields", "Kết quả cụ thể trên từng lĩnh vực", blocks=tuple(blocks)))
         title = f"KẾT QUẢ THỰC HIỆN NHIỆM VỤ {report_period_heading(self.period.year, self.period.end_quarter)}"
@@ -1132,7 +1105,7 @@ class _Builder:
                 .order_by(Indicator.display_order, Indicator.code, Indicator.id)
             ):
                 indicators[indicator.organisation_id].append(indicator)
-        latest = _latest_values([i.id for group in indicators.values() for i in group], self.as_of)
+        latest = latest_values([i.id for group in indicators.values() for i in group], self.as_of)
         return [self.agency_block(o, inputs.get(o.id), narratives.get(o.id, []), indicators.get(o.id, []), latest)
                 for o in agencies]
 
@@ -1148,7 +1121,9 @@ class _Builder:
         declared = entry.declared_indicator_total if entry is not None else None
         tally = AgencyTally(None, None, None)
         if org.kind in TALLY_KINDS and indicators:
-            tally = agency_tally(indicators, latest, declared, tally_template_for(org.code, self.narrative))
+            tally = agency_tally(indicators, latest, declared, tally_template_for(org.code, self.narrative),
+                                 self.as_of)
+        own = entry.tally_text if entry is not None else ""
         for name in tally.missing:
             self.warnings.append(_("%(agency)s: chỉ tiêu “%(name)s” chưa có số liệu đến ngày %(d)s.",
                                    agency=org.name, name=name, d=date_vn(self.as_of)))
@@ -1156,29 +1131,23 @@ class _Builder:
             self.errors.append(f"{org.name}: {tally.error}")
         return AgencyBlock(
             organisation_id=org.id, code=org.code, name=org.name, heading=org.report_heading or org.name,
-            paras=paras, source=source, tally_line=tally.line, tally_counts=tally.counts, declared_total=declared,
-            tally_error=tally.error,
+            paras=paras, source=source, tally_line=printed_tally(own, tally.line), tally_counts=tally.counts,
+            declared_total=declared, tally_error=tally.error, computed_tally_line=tally.line,
         )
 
     # --- III -------------------------------------------------------------------------------
     def section_three(self) -> Section:
-        difficulties = ((Para("field", ("* Khó khăn, hạn chế:",)),) + self.text("limitations")
-                        + (Para("field", ("* Nguyên nhân hạn chế:",)),) + self.text("causes"))
+        difficulties = (self.headed(narrative_parts.LIMITATIONS_HEADING, "limitations")
+                        + self.headed(narrative_parts.CAUSES_HEADING, "causes"))
         return Section("III", "NHẬN XÉT, ĐÁNH GIÁ", subsections=(
-            Subsection("III.achievements", "Kết quả đạt được", self.text("achievements")),
+            Subsection("III.achievements", "Kết quả đạt được", self.part("achievements")),
             Subsection("III.difficulties", "Khó khăn, hạn chế và nguyên nhân", difficulties),
         ))
 
     # --- IV --------------------------------------------------------------------------------
     def section_four(self, result: ConclusionResult | None, agencies: Sequence[Organisation],
                      inputs: Mapping[int, AgencyPeriodInput], open_tasks: Mapping[int, list[_TaskRow]]) -> Section:
-        key_work = self.text("next_key_work")
-        if result is not None:
-            key_work += tuple(
-                Para("bullet", (f"- Tiếp tục thực hiện: {u.text} (nội dung chuyển tiếp từ Kết luận buổi làm việc "
-                                f"định kỳ {result.meeting_label}; {u.lead} chủ trì).",))
-                for u in result.unfinished if u.completed_on is None
-            )
+        key_work = self.next_key_work(result)
         per_agency: list[Para] = []
         for org in agencies:
             per_agency.extend(self.agency_next_tasks(org, inputs.get(org.id), open_tasks.get(org.id, [])))
@@ -1186,6 +1155,19 @@ class _Builder:
             Subsection("IV.key_work", "Các mặt công tác trọng tâm", key_work),
             Subsection("IV.fields", "Nhiệm vụ cụ thể từng lĩnh vực", tuple(per_agency)),
         ))
+
+    def next_key_work(self, result: ConclusionResult | None) -> tuple[Para, ...]:
+        """IV.1: the office's text once written (it decides what to carry); until then the unfinished
+        items of the previous conclusion, so nothing unfinished silently drops out of the draft."""
+        written = self.narrative.get("next_key_work")
+        pending = [u for u in (result.unfinished if result else ()) if u.completed_on is None]
+        if not (written or "").strip():
+            lines = narrative_parts.carry_lines([(u.text, u.lead) for u in pending], result.meeting_label) if pending else []
+            return tuple(Para("bullet", (line,)) for line in lines) or self.part("next_key_work")
+        for unit in pending:
+            if not narrative_parts.mentions(written, unit.text):
+                self.warnings.append(_("Mục IV.1 chưa nhắc nội dung chưa hoàn thành: %(t)s", t=unit.text))
+        return self.text("next_key_work")
 
     def agency_next_tasks(self, org: Organisation, entry: AgencyPeriodInput | None, tasks: list[_TaskRow]) -> list[Para]:
         lines = [_clean_line(line) for line in (entry.next_tasks_text if entry else "").splitlines()]
@@ -1213,6 +1195,8 @@ class _Builder:
             paras.append(Para("body", self.notes.parts(first)))
             paras.extend(Para(_style_of(line, "body"), self.notes.parts(line)) for line in lines[1:])
         paras.extend(self.text("proposals"))
+        if not paras:
+            self.warnings.append(_("Mục V chưa có đề xuất nào; báo cáo in “Không.”."))
         return Section("V", "ĐỀ XUẤT, KIẾN NGHỊ", tuple(paras) or (Para("body", ("Không.",)),))
 
 
@@ -1226,6 +1210,7 @@ def build_period_report(year: int, period_kind: str, period_index: int, as_of: d
     period = Period(year, period_kind, period_index)
     narrative = narrative_of(report)
     builder = _Builder(period, as_of, narrative)
+    builder.warnings.extend(draft_warnings(narrative))
     current, previous = _session_meetings(period, as_of)
     section_one, result = builder.section_one(previous)
     indicator_lines, indicator_figures = _district_indicator_lines(year, as_of, builder.warnings)
@@ -1438,102 +1423,27 @@ def can_view_drafts(user) -> bool:
 
 
 # ============================================================================================
-# Agency period inputs (what each agency writes for II.3, IV.2 and V)
+# Agency period inputs: the service lives in app.reports.agency_inputs (imported late: it imports this module)
 # ============================================================================================
-
-AGENCY_INPUT_FIELDS = ("results_text", "next_tasks_text", "proposals_text", "declared_indicator_total")
-
-
-def _require_agency_access(actor, org: Organisation) -> None:
-    if not org.report_heading:
-        raise PermissionDenied(_("%(agency)s không có mục riêng trong báo cáo định kỳ.", agency=org.name))
-    require(actor, "report.agency_input", _("Bạn chỉ được nhập báo cáo của cơ quan mình."))
-    if actor.role in AGENCY_ROLES and actor.organisation_id != org.id:
-        raise PermissionDenied(_("Bạn chỉ được nhập báo cáo của cơ quan mình."))
 
 
 def get_agency_input(actor, org: Organisation, period: Period) -> AgencyPeriodInput | None:
-    _require_agency_access(actor, org)
-    return db.session.scalar(sa.select(AgencyPeriodInput).where(
-        AgencyPeriodInput.organisation_id == org.id, AgencyPeriodInput.year == period.year,
-        AgencyPeriodInput.period_kind == period.kind, AgencyPeriodInput.period_index == period.index))
+    from app.reports.agency_inputs import get_agency_input as impl
 
-
-def agency_input_preview(org: Organisation, period: Period) -> AgencyTally | None:
-    """The tally line the agency's indicators give now (as of the period's report cut-off, or today)."""
-    if org.kind not in TALLY_KINDS:
-        return None
-    indicators = list(db.session.scalars(sa.select(Indicator).where(
-        Indicator.organisation_id == org.id, Indicator.year == period.year, Indicator.is_district_key.is_(False))
-        .order_by(Indicator.display_order, Indicator.code, Indicator.id)))
-    if not indicators:
-        return None
-    report = find_report(period)
-    as_of = report.as_of if report is not None else min(today_local(), period.end_date)
-    entry = db.session.scalar(sa.select(AgencyPeriodInput).where(
-        AgencyPeriodInput.organisation_id == org.id, AgencyPeriodInput.year == period.year,
-        AgencyPeriodInput.period_kind == period.kind, AgencyPeriodInput.period_index == period.index))
-    narrative = narrative_of(report)
-    return agency_tally(indicators, _latest_values([i.id for i in indicators], as_of),
-                        entry.declared_indicator_total if entry else None, tally_template_for(org.code, narrative))
-
-
-def agency_indicator_check(org: Organisation, year: int, declared: int) -> None:
-    """Refuse a declared indicator total that the agency's indicator set does not add up to (AS-03)."""
-    indicators = list(db.session.scalars(sa.select(Indicator).where(
-        Indicator.organisation_id == org.id, Indicator.year == year, Indicator.is_district_key.is_(False))))
-    if not indicators:
-        return
-    latest = _latest_values([i.id for i in indicators], date(year, 12, 31))
-    counts: dict = defaultdict(int)
-    for indicator in indicators:
-        value = latest.get(indicator.id)
-        if indicator.is_year_end:
-            counts[arithmetic.Bucket.YEAR_END] += 1
-        elif value is None:
-            counts["unmeasured"] += 1
-        else:
-            counts[arithmetic.bucket_of(_figure(indicator, value))] += 1
-    try:
-        arithmetic.validate_tally(declared, counts)
-    except arithmetic.TallyError as error:
-        raise ValidationFailed(str(error.message), field="declared_indicator_total") from None
+    return impl(actor, org, period)
 
 
 def save_agency_input(actor, org: Organisation, period: Period, data: Mapping, *,
                       expected_version: int | None) -> AgencyPeriodInput:
-    """Create or update the agency's texts for the period; the declared indicator total must add up."""
-    entry = get_agency_input(actor, org, period)
-    if entry is not None:
-        check_version(entry, expected_version)
-    declared = data.get("declared_indicator_total")
-    if declared is not None and (not isinstance(declared, int) or isinstance(declared, bool) or not 0 <= declared <= 1000):
-        raise ValidationFailed(_("Tổng số chỉ tiêu phải là số nguyên từ 0 đến 1000."), field="declared_indicator_total")
-    if declared is not None:
-        agency_indicator_check(org, period.year, declared)
-    values = {name: normalize((data.get(name) or "").replace("\r\n", "\n")).strip()
-              for name in ("results_text", "next_tasks_text", "proposals_text")}
-    if any(len(v) > 50000 for v in values.values()):
-        raise ValidationFailed(_("Nội dung quá dài (tối đa 50.000 ký tự)."))
-    created = entry is None
-    if created:
-        entry = AgencyPeriodInput(organisation_id=org.id, year=period.year, period_kind=period.kind,
-                                  period_index=period.index)
-        db.session.add(entry)
-        before = {}
-    else:
-        before = audit.snapshot(entry, AGENCY_INPUT_FIELDS)
-    for name, value in values.items():
-        setattr(entry, name, value)
-    entry.declared_indicator_total = declared
-    entry.updated_by_id = actor.id
-    old, new = audit.diff(before, audit.snapshot(entry, AGENCY_INPUT_FIELDS))
-    if not new and not created:
-        return entry
-    db.session.flush()
-    audit.record(actor, "create" if created else "update", entry, before=old or None, after=new,
-                 summary=_("%(agency)s: báo cáo kỳ %(p)s", agency=org.name, p=period.label))
-    return entry
+    from app.reports.agency_inputs import save_agency_input as impl
+
+    return impl(actor, org, period, data, expected_version=expected_version)
+
+
+def agency_input_preview(org: Organisation, period: Period) -> AgencyTally | None:
+    from app.reports.agency_inputs import agency_input_preview as impl
+
+    return impl(org, period)
 
 
 # ============================================================================================

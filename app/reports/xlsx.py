@@ -84,7 +84,9 @@ def _formats(workbook) -> dict:
         "head": workbook.add_format({**base, "bold": True, "align": "center", "text_wrap": True, "bg_color": "#D9D9D9"}),
         "text": workbook.add_format({**base, "text_wrap": True}),
         "quoted": workbook.add_format({**base, "text_wrap": True, "quote_prefix": True}),
-        "date": workbook.add_format({**base, "num_format": "dd/mm/yyyy", "align": "center"}),
+        # Dates as the report body writes them (30/6/2024, 05/01/2024): month padded only for 01–02.
+        "date": workbook.add_format({**base, "num_format": "dd/m/yyyy", "align": "center"}),
+        "date_padded_month": workbook.add_format({**base, "num_format": "dd/mm/yyyy", "align": "center"}),
         "number": workbook.add_format({**base, "align": "center"}),
     }
 
@@ -98,7 +100,8 @@ def _date(sheet, row: int, col: int, value: date | None, formats: dict) -> None:
     if value is None:
         sheet.write_blank(row, col, None, formats["text"])
     else:
-        sheet.write_datetime(row, col, datetime(value.year, value.month, value.day), formats["date"])
+        style = formats["date_padded_month"] if value.month <= 2 else formats["date"]
+        sheet.write_datetime(row, col, datetime(value.year, value.month, value.day), style)
 
 
 def _write_row(sheet, row: int, number: int, item: AnnexRow, formats: dict) -> None:

@@ -62,12 +62,16 @@ class CountingApp:
             return list(self.app.wsgi_app(environ, recording))
 
 
-def _real_ids() -> dict[str, list[int]]:
+def _real_ids() -> dict[str, list]:
     """Ids of seeded rows for the path parameters (and codes for the organisation fields)."""
     ids = {
         "task_id": list(db.session.scalars(sa.select(Task.id).order_by(Task.id).limit(30))),
         "directive_id": list(db.session.scalars(sa.select(Directive.id).order_by(Directive.id))),
         "meeting_id": list(db.session.scalars(sa.select(Meeting.id).order_by(Meeting.id))),
+        # The report inputs: the demo's period and the agencies with a block in the report.
+        "period_code": ["2024-Q2", "2024-Q1"],
+        "code": list(db.session.scalars(sa.select(Organisation.code).where(Organisation.report_heading.is_not(None))
+                                        .order_by(Organisation.display_order))),
     }
     db.session.commit()
     return ids

@@ -81,10 +81,10 @@ def test_review_corrections_are_what_gets_saved(office_client, catalog):
     assert post_values(office_client, "/directives/import", values).status_code == 302
     tasks = db.session.scalars(sa.select(Task).order_by(Task.ordinal)).all()
     assert len(tasks) == 8
-    assert tasks[-1].title.startswith("Ban Tuyên giáo Huyện ủy chủ trì")  # moved to the end
-    third = next(t for t in tasks if t.title.startswith("Ủy ban Kiểm tra"))
+    assert tasks[-1].description.startswith("Ban Tuyên giáo Huyện ủy chủ trì")  # moved to the end
+    third = next(t for t in tasks if t.description.startswith("Ủy ban Kiểm tra"))
     assert (third.due_phrase, third.due_date) == ("trước ngày 15/6/2024", date(2024, 6, 14))
-    fourth = next(t for t in tasks if t.title.startswith("Giao Ban Dân vận"))
+    fourth = next(t for t in tasks if t.description.startswith("Giao Ban Dân vận"))
     assert fourth.lead_org.code == "BTG" and [o.code for o in fourth.coordinators] == ["BDV", "UBND"]
 
 
@@ -121,7 +121,8 @@ def test_importing_into_a_directive_appends_after_its_tasks(office_client, catal
     text = "1. Ban Dân vận Huyện ủy chủ trì, phối hợp với MTTQ tổ chức đối thoại với Nhân dân trong tháng 5/2024.\n"
     html = _review(office_client, f"/directives/{directive.id}/import", text=text)
     assert post_values(office_client, f"/directives/{directive.id}/import", form_values(html)).status_code == 302
-    new = db.session.scalar(sa.select(Task).where(Task.title.like("Ban Dân vận%")))
+    new = db.session.scalar(sa.select(Task).where(Task.description.like("Ban Dân vận%")))
+    assert new.title == "Tổ chức đối thoại với Nhân dân"  # the action; the paragraph is the description
     assert (new.ordinal, new.lead_org.code, [o.code for o in new.coordinators]) == (2, "BDV", ["MTTQ"])
     assert (new.due_phrase, new.due_date) == ("trong tháng 5/2024", date(2024, 5, 31))
 

@@ -34,7 +34,7 @@ AGENCIES = [
     ("HLHPN", "Hội Liên hiệp Phụ nữ huyện", OrganisationKind.MASS_ORG, "Hội Liên hiệp Phụ nữ huyện"),
     ("HĐ", "Đoàn Thanh niên Cộng sản Hồ Chí Minh huyện", OrganisationKind.MASS_ORG,
      "Đoàn Thanh niên Cộng sản Hồ Chí Minh huyện"),
-    ("CTĐ", "Hội Chữ thập đỏ huyện", OrganisationKind.MASS_ORG, "Hội Chữ thập đỏ huyện"),
+    ("CTĐ", "Hội Chữ thập đỏ huyện", OrganisationKind.ASSOCIATION, "Hội Chữ thập đỏ huyện"),
 ]
 
 

@@ -348,7 +348,33 @@ ROUTES: dict[str, Route] = {
     "/api/v1/overdue": Route("api.overdue", "overdue.review", single()),
     "/api/v1/reports/quarterly": Route("api.quarterly_report", "report.draft",
                                        single(lambda w, r: {"quarter": PERIOD_CODE})),
+    "/api/v1/reports/<period_code>/narrative": Route("api.get_report_narrative", "report.draft", single(
+        lambda w, r: {"period_code": f"{w.period_report().year}-Q2"})),
+    "PUT /api/v1/reports/<period_code>/narrative": Route("api.update_report_narrative", "report.edit", {
+        "-": Variant(lambda w, r: _narrative_target(w), everyone,
+                     lambda w, r: {"parts": {"achievements": "- Đạt."}, "version": 1})}),
+    "/api/v1/reports/<period_code>/agencies/<code>": Route("api.get_agency_report_input", "report.agency_input", {
+        "own": Variant(lambda w, r: {"period_code": PERIOD_CODE, "code": w.own.code}),
+        "other": Variant(lambda w, r: {"period_code": PERIOD_CODE, "code": w.other.code}, oversight_only),
+    }),
+    "PUT /api/v1/reports/<period_code>/agencies/<code>": Route("api.update_agency_report_input",
+                                                               "report.agency_input", {
+        "own": Variant(lambda w, r: {"period_code": _fresh_period(w), "code": w.own.code}, everyone,
+                       lambda w, r: {"results_text": "Đã thực hiện."}),
+        "other": Variant(lambda w, r: {"period_code": _fresh_period(w), "code": w.other.code}, oversight_only,
+                         lambda w, r: {"results_text": "Đã thực hiện."}),
+    }),
 }
+
+
+def _narrative_target(w: World) -> dict:
+    """A fresh draft (version 1) for each role's write."""
+    return {"period_code": f"{w.period_report().year}-Q2"}
+
+
+def _fresh_period(w: World) -> str:
+    """A period nobody has written for yet, so the write needs no version (one per role)."""
+    return f"{w.period_report().year}-Q3"
 
 
 

@@ -15,7 +15,7 @@ from app.directives.importer import agency_refs, build_matcher
 FIXTURES = json.loads(
     (Path(__file__).resolve().parents[1] / "data" / "domain-fixtures.json").read_text("utf-8")
 )
-KINDS = {"committee", "advisory", "training_centre", "front", "mass_org", "government", "commune"}
+KINDS = {"committee", "advisory", "training_centre", "front", "mass_org", "association", "government", "commune"}
 ROLES = {"admin", "committee", "office", "office_chief", "agency_head", "agency_officer"}
 ORGS = {row["code"]: row for row in catalog.ORGANISATIONS}
 
@@ -55,7 +55,8 @@ def test_the_13_agencies_in_fixture_order_with_fixture_headings():
     kinds = {r["code"]: r["kind"] for r in agencies}
     assert [c for c, k in kinds.items() if k == "advisory"] == ["BTG", "BTC", "UBKT", "BDV", "VP"]
     assert kinds["TTCT"] == "training_centre" and kinds["MTTQ"] == "front"
-    assert [c for c, k in kinds.items() if k == "mass_org"] == ["LĐLĐ", "CCB", "HND", "HLHPN", "HĐ", "CTĐ"]
+    assert [c for c, k in kinds.items() if k == "mass_org"] == ["LĐLĐ", "CCB", "HND", "HLHPN", "HĐ"]
+    assert kinds["CTĐ"] == "association"  # not one of the 05 đoàn thể chính trị - xã hội (domain.md §1.3)
 
 
 def test_committee_and_government_bodies():

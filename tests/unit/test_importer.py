@@ -486,7 +486,7 @@ def test_sections_letters_and_item_level_agencies():
     ]
     assert (first.lead_code, first.coordinator_codes) == ("MTTQ", ["HĐ", "HLHPN"])
     assert first.due_date == date(2024, 8, 31)  # the latest item deadline when the header has none
-    mass = ["LĐLĐ", "CCB", "HND", "HLHPN", "HĐ", "CTĐ"]
+    mass = ["LĐLĐ", "CCB", "HND", "HLHPN", "HĐ"]  # the five đoàn thể; the Red Cross is not one (§1.3)
     assert second.lead_code == "VP" and second.coordinator_codes == [*mass, "BTG"]
     assert [i.coordinator_codes for i in second.items] == [mass, [*mass, "BTG"]]
     assert {i.due_date for i in second.items} == {date(2024, 9, 30)}
