@@ -11,7 +11,7 @@ from sqlalchemy.orm import joinedload
 
 from app.core.clock import now_utc
 from app.core.enums import OPEN_STATUSES, ReviewState, TaskKind, TaskStatus
-from app.core.permissions import task_visibility_clause
+from app.core.permissions import issued_task_clause, task_visibility_clause
 from app.extensions import db
 from app.models import (
     Directive,
@@ -44,10 +44,12 @@ def scheduler_is_stale() -> bool:
 
 
 def overdue_clause(today: date):
+    """Open, past due, not continuous, and issued (a draft's tasks are nobody's late work yet)."""
     return sa.and_(
         Task.due_date < today,
         Task.status.in_(list(OPEN_STATUSES)),
         Task.kind != TaskKind.CONTINUOUS,
+        issued_task_clause(),
     )
 
 

@@ -55,7 +55,14 @@ from app.core.enums import (
 from app.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from app.core.numbers import percent_value
 from app.core.periods import PeriodPhraseError, parse_quarter_code, quarter_bounds, quarter_label, quarter_of
-from app.core.permissions import PERMISSIONS, agency_role_in_task, can_view_task, task_visibility_clause
+from app.core.permissions import (
+    PERMISSIONS,
+    agency_role_in_task,
+    can_view_task,
+    directive_visibility_clause,
+    issued_task_clause,
+    task_visibility_clause,
+)
 from app.core.search import folded_match, query_words, text_matches
 from app.core.security import new_token, token_hash
 from app.core.text import strip_diacritics
@@ -279,7 +286,7 @@ def _units_query(as_of: date) -> sa.Select:
     be open if its task is, so both halves start from ``ix_task_status_due``.
     """
     due, org = _unit_due(), _unit_org()
-    common = [Task.kind != TaskKind.CONTINUOUS, due < as_of, _unit_open_on(as_of)]
+    common = [Task.kind != TaskKind.CONTINUOUS, due < as_of, _unit_open_on(as_of), issued_task_clause()]
     if as_of >= today_local():
         common.append(Task.status.in_(list(OPEN_STATUSES)))
     # The kind as its stored text: the snapshot keeps strings, and converting thousands of rows to the
@@ -1116,7 +1123,7 @@ def _scorecard_counts(periods: Sequence[Period], cutoff: date,
                   sa.case((done_by_cutoff, 1), else_=0).label("done"))
         .select_from(Task).outerjoin(ContentItem, ContentItem.task_id == Task.id)
         .join(Directive, Directive.id == Task.directive_id)
-        .where(Task.kind != TaskKind.CONTINUOUS, judged_due >= min(p.start for p in periods),
+        .where(Task.kind != TaskKind.CONTINUOUS, issued_task_clause(), judged_due >= min(p.start for p in periods),
                judged_due <= max(p.end for p in periods),
                sa.or_(Directive.issued_on.is_(None), Directive.issued_on <= cutoff))
     )
@@ -1145,7 +1152,7 @@ def _continuous_counts(period: Period, cutoff: date, organisation_ids: Sequence[
     stmt = (
         sa.select(Task.lead_org_id, sa.func.count())
         .join(Directive, Directive.id == Task.directive_id)
-        .where(Task.kind == TaskKind.CONTINUOUS,
+        .where(Task.kind == TaskKind.CONTINUOUS, issued_task_clause(),
                sa.or_(Directive.issued_on.is_(None), Directive.issued_on <= min(cutoff, period.end)),
                sa.not_(sa.and_(Task.status == TaskStatus.COMPLETED, Task.completed_on < period.start)))
         .group_by(Task.lead_org_id)
@@ -1432,7 +1439,8 @@ def _search_directives(user: User, words, after_id, limit) -> list[SearchHit]:
     symbol_text = (sa.func.coalesce(Directive.number, "") + "-" + Directive.doc_type + "/"
                    + sa.func.coalesce(Directive.issuer_suffix, ""))
     haystack = Directive.title + " " + symbol_text + " " + sa.func.coalesce(Directive.issuing_body, "")
-    stmt = sa.select(Directive).where(sa.or_(folded_match(haystack, words), folded_match(Directive.body, words)))
+    stmt = sa.select(Directive).where(directive_visibility_clause(user),
+                                      sa.or_(folded_match(haystack, words), folded_match(Directive.body, words)))
     if after_id:
         stmt = stmt.where(Directive.id < after_id)
     hits = []
@@ -1524,7 +1532,9 @@ def calendar_units(user: User, today: date) -> list[dict]:
     if user.role not in OVERSIGHT_ROLES:
         org_id = user.organisation_id
         coordinates = sa.exists().where(task_coordinator.c.task_id == Task.id, task_coordinator.c.organisation_id == org_id)
-        stmt = stmt.where(sa.or_(Task.lead_org_id == org_id, ContentItem.lead_org_id == org_id, coordinates))
+        # The one visibility rule (drafts hidden), then only the agency's own units of those tasks.
+        stmt = stmt.where(task_visibility_clause(user),
+                          sa.or_(Task.lead_org_id == org_id, ContentItem.lead_org_id == org_id, coordinates))
     return [
         {"task_id": t, "item_id": i, "title": title, "item": text, "ordinal": ordinal, "due": d,
          "confidential": confidential, "agency": agency, "status": TaskStatus.coerce(status)}
