@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from flask import flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
@@ -26,10 +28,20 @@ from app.extensions import db
 
 
 def _safe_next(target: str | None) -> str:
-    """Only same-site relative paths, to avoid open redirects."""
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return target
-    return url_for("main.home")
+    """Only same-site paths survive ``next``, anything else goes home (no open redirect).
+
+    Browsers drop tabs and newlines anywhere in a URL and read a backslash as a slash, so
+    "/<TAB>/evil.example" would become "//evil.example": any control character, space or backslash
+    refuses the target, as does anything with a scheme or a host."""
+    home = url_for("main.home")
+    if not target or len(target) > 2000 or not target.startswith("/") or target.startswith("//"):
+        return home
+    if any(ch <= " " or ch in "\\\x7f" for ch in target):
+        return home
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc:
+        return home
+    return target
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -37,6 +49,7 @@ def login():
     if current_user.is_authenticated:
         return redirect(url_for("main.home"))
     form = LoginForm()
+    target = _safe_next(request.args.get("next"))
     if form.validate_on_submit():
         try:
             user = authenticate(form.email.data, form.password.data)
@@ -50,7 +63,7 @@ def login():
         user.session_token = token
         session.clear()
         login_user(user)
-        return redirect(_safe_next(request.args.get("next")))
+        return redirect(target)
     return render_template("auth/login.html", form=form)
 
 
