@@ -83,6 +83,11 @@ class Config:
     ARGON2_PARALLELISM = env_int("ARGON2_PARALLELISM", 2)
     LOGIN_MAX_FAILURES = env_int("LOGIN_MAX_FAILURES", 5)
     LOGIN_LOCKOUT_SECONDS = env_int("LOGIN_LOCKOUT_SECONDS", 15 * 60)
+    #: Wrong passwords from one client address (any accounts) before it is locked for the window.
+    LOGIN_MAX_FAILURES_PER_ADDRESS = env_int("LOGIN_MAX_FAILURES_PER_ADDRESS", 30)
+    #: Server-side session lifetimes: idle (no request) and absolute (since login).
+    SESSION_IDLE_SECONDS = env_int("SESSION_IDLE_SECONDS", 2 * 3600)
+    SESSION_ABSOLUTE_SECONDS = env_int("SESSION_ABSOLUTE_SECONDS", env_int("SESSION_LIFETIME_SECONDS", 8 * 3600))
 
     #: Scheduler: the heartbeat older than this shows the admin banner.
     SCHEDULER_STALE_MINUTES = env_int("SCHEDULER_STALE_MINUTES", 15)

@@ -52,7 +52,7 @@ def login():
     target = _safe_next(request.args.get("next"))
     if form.validate_on_submit():
         try:
-            user = authenticate(form.email.data, form.password.data)
+            user = authenticate(form.email.data, form.password.data, client_address=request.remote_addr)
         except LoginRefused as refused:
             db.session.commit()  # keep the failure count
             flash(refused.message, "danger")

@@ -5,14 +5,21 @@ from __future__ import annotations
 from datetime import timedelta
 
 import sqlalchemy as sa
-from flask import current_app
 from flask_babel import gettext as _
 
 from app.core import audit
 from app.core.clock import now_utc
+from app.core.database import write_intent
 from app.core.enums import Role
 from app.core.errors import ValidationFailed
-from app.core.security import hash_password, new_token, password_problem, token_hash, verify_password
+from app.core.security import (
+    dummy_password_hash,
+    hash_password,
+    new_token,
+    password_problem,
+    token_hash,
+    verify_password,
+)
 from app.extensions import db
 from app.models import Organisation, User, UserSession
 
@@ -30,27 +37,33 @@ def find_user_by_email(email: str) -> User | None:
     return db.session.scalar(sa.select(User).where(sa.func.lower(User.email) == email.strip().lower()))
 
 
-def authenticate(email: str, password: str) -> User:
-    """Check the password, counting failures; lock the account after too many (stored in the DB)."""
-    user = find_user_by_email(email)
-    now = now_utc()
+def authenticate(email: str, password: str, *, client_address: str | None = None) -> User:
+    """Check the password under the login throttle (:mod:`app.auth.throttle`).
+
+    Unknown addresses, accounts without a password and real accounts do the same work (an argon2
+    check, against a dummy hash when there is no real one) and get the same answers.  No write
+    transaction is open while the hash is checked: on SQLite that would hold the only write lock."""
+    from app.auth import throttle
+
     generic = _("Email hoặc mật khẩu không đúng.")
-    if user is None:
+    try:
+        slots = throttle.claim(email, client_address)
+    except throttle.Throttled as refused:
+        if refused.scope == "address":
+            raise LoginRefused(_("Quá nhiều lần đăng nhập sai từ máy này. Vui lòng thử lại sau.")) from None
+        raise LoginRefused(_("Tài khoản tạm khóa do đăng nhập sai nhiều lần. Vui lòng thử lại sau.")) from None
+    with write_intent(False):
+        user = find_user_by_email(email)
+        stored_hash = user.password_hash if user is not None and user.password_hash else None
+        db.session.commit()  # end the read: nothing is held while argon2 runs
+    matches = verify_password(stored_hash or dummy_password_hash(), password) and stored_hash is not None
+    if not matches:
+        throttle.record_failure(slots)
         raise LoginRefused(generic)
-    if user.locked_until and user.locked_until > now:
-        raise LoginRefused(_("Tài khoản tạm khóa do đăng nhập sai nhiều lần. Vui lòng thử lại sau."))
-    if not verify_password(user.password_hash, password):
-        user.failed_logins += 1
-        if user.failed_logins >= current_app.config["LOGIN_MAX_FAILURES"]:
-            user.locked_until = now + timedelta(seconds=current_app.config["LOGIN_LOCKOUT_SECONDS"])
-            user.failed_logins = 0
-            audit.record(None, "lockout", user, summary=user.email)
-        raise LoginRefused(generic)
+    throttle.record_success(slots)
     if not user.is_active:
         raise LoginRefused(_("Tài khoản đã bị vô hiệu hóa."))
-    user.failed_logins = 0
-    user.locked_until = None
-    user.last_login_at = now
+    user.last_login_at = now_utc()
     return user
 
 

@@ -2,6 +2,7 @@
 
 from app.models.audit import AuditEvent
 from app.models.directives import Attachment, Directive, DocumentReference, Meeting
+from app.models.idempotency import IdempotentRequest
 from app.models.organisations import Organisation
 from app.models.progress import (
     ExplanationRequest,
@@ -13,7 +14,7 @@ from app.models.progress import (
 from app.models.reminders import Notification, ReminderLog, SchedulerHeartbeat, Setting, WorkdayOverride
 from app.models.reports import AgencyPeriodInput, PeriodReport, ReportVersion
 from app.models.tasks import ContentItem, Task, TaskCarryOver, task_coordinator
-from app.models.users import User, UserSession
+from app.models.users import LoginThrottle, User, UserSession
 
 __all__ = [
     "AgencyPeriodInput",
@@ -24,8 +25,10 @@ __all__ = [
     "DocumentReference",
     "ExplanationRequest",
     "ExtensionRequest",
+    "IdempotentRequest",
     "Indicator",
     "IndicatorValue",
+    "LoginThrottle",
     "Meeting",
     "Notification",
     "Organisation",
