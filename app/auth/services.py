@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import sqlalchemy as sa
+from flask import current_app
 from flask_babel import gettext as _
 
 from app.core import audit
@@ -93,10 +94,33 @@ def load_session(token: str) -> User | None:
         return None
     user = session.user
     now = now_utc()
+    if session_expired(session, now):
+        _end_expired_session(session.id, now)
+        return None
     if now - session.last_seen_at > LAST_SEEN_RESOLUTION:
         _touch_session(session.id, now)
     user.session_token = token
     return user
+
+
+def session_expired(session: UserSession, now) -> bool:
+    """Past the idle lifetime (no request since) or the absolute one (since login), enforced here
+    whatever the cookie says.  Idle time is measured from ``last_seen_at``, written every
+    :data:`LAST_SEEN_RESOLUTION` at most."""
+    cfg = current_app.config
+    idle = timedelta(seconds=cfg["SESSION_IDLE_SECONDS"]) + LAST_SEEN_RESOLUTION
+    return (now - session.created_at > timedelta(seconds=cfg["SESSION_ABSOLUTE_SECONDS"])
+            or now - session.last_seen_at > idle)
+
+
+def _end_expired_session(session_id: int, now) -> None:
+    from app.core.database import write_intent
+
+    db.session.commit()
+    with write_intent():
+        db.session.execute(sa.update(UserSession).where(UserSession.id == session_id, UserSession.revoked_at.is_(None))
+                           .values(revoked_at=now))
+        db.session.commit()
 
 
 def _touch_session(session_id: int, now) -> None:
@@ -126,14 +150,28 @@ def revoke_all_sessions(user: User) -> int:
     return result.rowcount or 0
 
 
+def after_password_change(user: User, *, keep_session_token: str | None = None) -> str | None:
+    """What a new password means for the account's other credentials (change or reset alike).
+
+    Every login session but ``keep_session_token`` (the browser that changed it, if any) ends, and
+    an API token in use is replaced; the new token is returned, to be shown once, else None."""
+    stmt = sa.update(UserSession).where(UserSession.user_id == user.id, UserSession.revoked_at.is_(None))
+    if keep_session_token:
+        stmt = stmt.where(UserSession.token_hash != token_hash(keep_session_token))
+    db.session.execute(stmt.values(revoked_at=now_utc()))
+    if user.api_token_hash is None:
+        return None
+    return issue_api_token(user)
+
+
 def active_sessions(user: User) -> list[UserSession]:
-    return list(
-        db.session.scalars(
+    """The user's live sessions (not revoked, not past their lifetimes), most recent first."""
+    now = now_utc()
+    return [session for session in db.session.scalars(
             sa.select(UserSession)
             .where(UserSession.user_id == user.id, UserSession.revoked_at.is_(None))
             .order_by(UserSession.last_seen_at.desc())
-        )
-    )
+    ) if not session_expired(session, now)]
 
 
 def revoke_session_by_id(user: User, session_id: int) -> bool:
