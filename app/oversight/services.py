@@ -65,7 +65,7 @@ from app.core.permissions import (
 )
 from app.core.search import folded_match, query_words, text_matches
 from app.core.security import new_token, token_hash
-from app.core.text import strip_diacritics
+from app.core.text import strip_diacritics, xml_safe
 from app.extensions import db
 from app.models import (
     ContentItem,
@@ -696,7 +696,7 @@ _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 def safe_cell(value: str | None) -> str:
     """Text that a spreadsheet will never read as a formula (CSV/formula injection): a leading
     = + - @ (or tab/CR) is neutralised with an apostrophe."""
-    text = "" if value is None else str(value)
+    text = xml_safe("" if value is None else str(value))
     return "'" + text if text.startswith(_FORMULA_START) else text
 
 

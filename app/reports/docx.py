@@ -44,6 +44,7 @@ from docx.oxml.ns import nsdecls, qn
 from docx.shared import Mm, Pt
 from lxml import etree
 
+from app.core.text import xml_safe
 from app.reports.services import Para, QuarterlyReport
 
 FONT = "Times New Roman"
@@ -194,7 +195,7 @@ def _run(parent, text: str, *, bold=False, italic=False, size: float | None = No
         if underline:
             _el(props, "w:u", val="single")
     t = _el(run, "w:t")
-    t.text = text
+    t.text = xml_safe(text)  # text stored before the input boundary existed must not break the file
     t.set("{http://www.w3.org/XML/1998/namespace}space", "preserve")
     return run
 
@@ -317,7 +318,7 @@ def _footnotes_part(document, notes) -> None:
     body = "".join(
         f'<w:footnote w:id="{n}"><w:p><w:pPr><w:pStyle w:val="FootnoteText"/><w:jc w:val="both"/></w:pPr>'
         f'<w:r><w:rPr><w:rStyle w:val="FootnoteReference"/><w:vertAlign w:val="superscript"/></w:rPr>'
-        f'<w:footnoteRef/></w:r><w:r><w:t xml:space="preserve"> {escape(text)}</w:t></w:r></w:p></w:footnote>'
+        f'<w:footnoteRef/></w:r><w:r><w:t xml:space="preserve"> {escape(xml_safe(text))}</w:t></w:r></w:p></w:footnote>'
         for n, text in enumerate(notes, start=1)
     )
     element = parse_xml(f'<w:footnotes {nsdecls("w", "r")}>{separators}{body}</w:footnotes>')
