@@ -34,13 +34,15 @@ def _clean_field(field: str, value: str) -> str:
     return value if "password" in field else cleaned
 
 
-def _clean_json(value, path: str):
+def clean_json(value, path: str = ""):
+    """Every string of a parsed JSON body through the boundary rule; fields named by their path
+    ("result_text", "figures[0].actual").  The API's body parser calls it too."""
     if isinstance(value, str):
         return _clean_field(path or "body", value)
     if isinstance(value, list):
-        return [_clean_json(item, f"{path}[{n}]") for n, item in enumerate(value)]
+        return [clean_json(item, f"{path}[{n}]") for n, item in enumerate(value)]
     if isinstance(value, dict):
-        return {key: _clean_json(item, f"{path}.{key}" if path else str(key)) for key, item in value.items()}
+        return {key: clean_json(item, f"{path}.{key}" if path else str(key)) for key, item in value.items()}
     return value
 
 
@@ -54,5 +56,5 @@ def clean_request_text() -> None:
     elif request.is_json:
         data = request.get_json(silent=True)
         if data is not None:
-            cleaned = _clean_json(data, "")
+            cleaned = clean_json(data)
             request._cached_json = (cleaned, cleaned)

@@ -116,7 +116,7 @@ def strip_diacritics(text: str, *, keep_case: bool = False) -> str:
 _FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
 #: What XML 1.0 cannot hold at all (tab, LF and CR can be).
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
-#: Bidirectional embeddings, overrides and isolates (U+202A–202E, U+2066–2069): "tài liệu‮fdp.exe".
+#: Bidirectional embeddings, overrides and isolates (U+202A–202E, U+2066–2069): "tài liệu<U+202E>fdp.exe".
 _BIDI_CONTROLS = re.compile("[\u202a-\u202e\u2066-\u2069]")
 
 
