@@ -170,11 +170,16 @@ def agency_role_in_task(user, task: Task) -> str | None:
     return None
 
 
+def is_issued_task(task: Task) -> bool:
+    """Python twin of :func:`issued_task_clause`: the task's directive is not a draft."""
+    return task.directive.status is not DirectiveStatus.DRAFT
+
+
 def can_view_task(user, task: Task) -> bool:
     """Python twin of :func:`task_visibility_clause`."""
     if user.role in OVERSIGHT_ROLES:
         return True
-    return can_view_directive(user, task.directive) and agency_role_in_task(user, task) is not None
+    return is_issued_task(task) and agency_role_in_task(user, task) is not None
 
 
 def can_report_on_task(user, task: Task) -> bool:

@@ -60,6 +60,7 @@ from app.core.permissions import (
     agency_role_in_task,
     can_view_task,
     directive_visibility_clause,
+    is_issued_task,
     issued_task_clause,
     task_visibility_clause,
 )
@@ -792,6 +793,12 @@ def _clean_text(value: str | None, field_name: str, *, required: bool, label: st
     return text
 
 
+def _require_issued(task: Task) -> None:
+    """Agencies do not know a draft's tasks yet: nothing is sent to them about one."""
+    if not is_issued_task(task):
+        raise ValidationFailed(_("Văn bản của nhiệm vụ này còn là dự thảo: cơ quan chưa nhận nhiệm vụ."))
+
+
 def _agency_users(organisation_id: int) -> list[User]:
     return list(db.session.scalars(
         sa.select(User).where(User.organisation_id == organisation_id, User.role.in_(list(AGENCY_ROLES)),
@@ -800,7 +807,7 @@ def _agency_users(organisation_id: int) -> list[User]:
 
 def _notify(users: Iterable[User], task: Task, kind: str, message: str) -> None:
     now = now_utc()
-    for user in {u.id: u for u in users if u is not None}.values():
+    for user in {u.id: u for u in users if u is not None and can_view_task(u, task)}.values():
         db.session.add(Notification(user_id=user.id, task_id=task.id, kind=kind[:32], message=message[:1000],
                                     created_at=now))
 
@@ -872,6 +879,7 @@ def send_manual_reminder(actor: User, task: Task, *, item_id: int | None = None,
     """Nhắc việc trực tiếp: e-mail the agency's people now, log each send (ReminderLog, kind MANUAL),
     notify them in the app and audit it.  A failed send is logged as failed, not raised."""
     _require(actor, "overdue.remind", _("Bạn không có quyền nhắc việc."))
+    _require_issued(task)
     message = _clean_text(message, "message", required=False, label=_("lời nhắc"))
     if task.status is TaskStatus.COMPLETED:
         raise ValidationFailed(_("Nhiệm vụ đã hoàn thành, không cần nhắc."))
@@ -920,6 +928,7 @@ def send_manual_reminder(actor: User, task: Task, *, item_id: int | None = None,
 def request_explanation(actor: User, task: Task, message: str) -> ExplanationRequest:
     """Yêu cầu giải trình: ask the lead agency why the task is late; one open request at a time."""
     _require(actor, "explanation.request", _("Bạn không có quyền yêu cầu giải trình."))
+    _require_issued(task)
     message = _clean_text(message, "message", required=True, label=_("nội dung yêu cầu"))
     if task.status is TaskStatus.COMPLETED:
         raise ValidationFailed(_("Nhiệm vụ đã hoàn thành, không cần giải trình."))

@@ -960,7 +960,8 @@ def recent_extension_decisions(limit: int = 30) -> list[ExtensionRequest]:
 
 def _add_notifications(users: Iterable[User], task: Task, kind: str, message: str) -> None:
     now = now_utc()
-    for user in {u.id: u for u in users if u is not None and u.is_active}.values():
+    # Only people who may see the task (an agency never hears of a draft's task).
+    for user in {u.id: u for u in users if u is not None and u.is_active and can_view_task(u, task)}.values():
         db.session.add(Notification(user_id=user.id, task_id=task.id, kind=kind[:32], message=message[:1000],
                                     created_at=now))
 

@@ -127,3 +127,15 @@ def test_reminders_scorecards_and_overdue_review_ignore_drafts(app, smtp, factor
     db.session.commit()
     assert tick(today_local(), 9).claimed > 0
     assert [c.total for c in oversight.scorecards(period, today_local(), organisation_ids=[w.own.id])] == [1]
+
+
+def test_the_office_cannot_remind_or_question_an_agency_about_a_draft_task(app, make_client, smtp):
+    w, draft_task = _draft_world()
+    chief = make_client()
+    chief.login(w.user(Role.OFFICE_CHIEF))
+    before = table_fingerprint()
+    remind = chief.post_form(f"/oversight/tasks/{draft_task.id}/remind", {"message": "Khẩn trương."})
+    explain = chief.post_form(f"/oversight/tasks/{draft_task.id}/explanation", {"message": "Vì sao chậm?"})
+    assert remind.status_code in (302, 422) and explain.status_code in (302, 422)
+    assert table_fingerprint() == before
+    assert smtp.messages == []
