@@ -16,7 +16,7 @@ from flask_login import current_user
 from app.core.enums import AGENCY_ROLES, OVERSIGHT_ROLES, DirectiveStatus, Role
 from app.extensions import db
 from app.models.directives import Directive
-from app.models.tasks import ContentItem, Task, task_coordinator
+from app.models.tasks import ContentItem, Task, TaskCarryOver, task_coordinator
 
 ALL_ROLES = frozenset(Role)
 EDITORS = frozenset({Role.ADMIN, Role.COMMITTEE, Role.OFFICE, Role.OFFICE_CHIEF})
@@ -118,10 +118,20 @@ def directive_visibility_clause(user) -> sa.ColumnElement[bool]:
     return Directive.status != DirectiveStatus.DRAFT
 
 
+def _drafts() -> sa.Select:
+    return sa.select(Directive.id).where(Directive.status == DirectiveStatus.DRAFT)
+
+
+def _received_before() -> sa.Select:
+    """Tasks carried over from an issued directive into a later (maybe still draft) conclusion:
+    the agency already has them, so they stay in sight while the new conclusion is drafted."""
+    return sa.select(TaskCarryOver.task_id).where(TaskCarryOver.from_directive_id.not_in(_drafts()))
+
+
 def issued_task_clause() -> sa.ColumnElement[bool]:
-    """SQL condition: the task is not under a draft directive (drafts are few: a small NOT IN)."""
-    drafts = sa.select(Directive.id).where(Directive.status == DirectiveStatus.DRAFT)
-    return Task.directive_id.not_in(drafts)
+    """SQL condition: the task is not under a draft directive, or was carried over from an issued
+    one (drafts and carry-overs are few: small sub-selects)."""
+    return sa.or_(Task.directive_id.not_in(_drafts()), Task.id.in_(_received_before()))
 
 
 def task_visibility_clause(user) -> sa.ColumnElement[bool]:
@@ -171,8 +181,11 @@ def agency_role_in_task(user, task: Task) -> str | None:
 
 
 def is_issued_task(task: Task) -> bool:
-    """Python twin of :func:`issued_task_clause`: the task's directive is not a draft."""
-    return task.directive.status is not DirectiveStatus.DRAFT
+    """Python twin of :func:`issued_task_clause`."""
+    if task.directive.status is not DirectiveStatus.DRAFT:
+        return True
+    return bool(db.session.scalar(sa.select(sa.exists().where(TaskCarryOver.task_id == task.id,
+                                                              TaskCarryOver.task_id.in_(_received_before())))))
 
 
 def can_view_task(user, task: Task) -> bool:
@@ -192,5 +205,5 @@ def can_report_on_task(user, task: Task) -> bool:
 def can_request_extension(user, task: Task) -> bool:
     if user.role in (Role.OFFICE, Role.OFFICE_CHIEF):
         return True
-    return (user.role in AGENCY_ROLES and can_view_directive(user, task.directive)
+    return (user.role in AGENCY_ROLES and is_issued_task(task)
             and agency_role_in_task(user, task) in ("lead", "item_lead"))

@@ -59,6 +59,7 @@ from app.core.enums import (
 from app.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from app.core.numbers import count, date_vn, period_label, place_date_line, roman
 from app.core.periods import quarter_bounds, quarter_label, quarter_of, report_period_heading
+from app.core.permissions import issued_task_clause
 from app.core.text import normalize, search_key
 from app.extensions import db
 from app.models import (
@@ -892,6 +893,7 @@ def _period_tasks(year: int, as_of: date) -> list[_TaskRow]:
         .outerjoin(Meeting, Directive.meeting_id == Meeting.id)
         .where(
             Directive.status != DirectiveStatus.REFERENCE,
+            issued_task_clause(),  # a draft's own tasks are nobody's work yet (carried-over ones are)
             sa.or_(Directive.issued_on.is_(None), Directive.issued_on <= as_of),
             sa.or_(Meeting.id.is_(None), Meeting.held_on <= as_of),
             sa.or_(Task.status != TaskStatus.COMPLETED, Task.completed_on.is_(None),

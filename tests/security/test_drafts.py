@@ -139,3 +139,24 @@ def test_the_office_cannot_remind_or_question_an_agency_about_a_draft_task(app, 
     assert remind.status_code in (302, 422) and explain.status_code in (302, 422)
     assert table_fingerprint() == before
     assert smtp.messages == []
+
+
+def test_a_task_carried_over_into_a_draft_conclusion_stays_with_its_agency(app, make_client):
+    """Carry-over moves an unfinished task into the next session's draft conclusion: the agency
+    already has it, so it stays in its inbox while the new conclusion is drafted."""
+    from app.core.clock import now_utc
+    from app.models import TaskCarryOver
+
+    w, draft_task = _draft_world()
+    task = w.task("own")
+    db.session.add(TaskCarryOver(task_id=task.id, from_directive_id=task.directive_id, to_directive_id=w.draft.id,
+                                 previous_due_date=task.due_date, new_due_date=date(2024, 9, 30),
+                                 carried_at=now_utc()))
+    task.directive_id = w.draft.id
+    db.session.commit()
+    browser = make_client()
+    browser.login(w.user(Role.AGENCY_OFFICER))
+    assert browser.get(f"/tasks/{task.id}").status_code == 200
+    assert browser.get(f"/tasks/{draft_task.id}").status_code == 404
+    inbox = browser.get("/progress/inbox").get_data(as_text=True)
+    assert task.title in inbox and SECRET not in inbox
