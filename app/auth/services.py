@@ -114,8 +114,6 @@ def session_expired(session: UserSession, now) -> bool:
 
 
 def _end_expired_session(session_id: int, now) -> None:
-    from app.core.database import write_intent
-
     db.session.commit()
     with write_intent():
         db.session.execute(sa.update(UserSession).where(UserSession.id == session_id, UserSession.revoked_at.is_(None))

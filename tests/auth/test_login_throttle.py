@@ -4,7 +4,6 @@ and answer for unknown and real accounts, per-address limits, and lockouts in th
 from __future__ import annotations
 
 import sqlite3
-import statistics
 import threading
 import time
 
@@ -152,23 +151,27 @@ def test_no_write_transaction_is_held_while_the_password_is_hashed(app, factorie
 
 
 def test_unknown_accounts_take_as_long_as_real_ones(client, factories, app):
-    """With the production argon2 cost, an unknown e-mail answers within 50 ms of a real one."""
+    """With a real argon2 cost (about 0.1–0.2 s a check), an unknown e-mail costs within 50 ms of a
+    real one.  The test client serves the request in this thread and argon2 runs single-threaded
+    here (parallelism 1), so this thread's CPU time is the work the login did, whatever else the
+    shared machine is running; the fastest of five tries each is compared."""
     user = factories.user(Role.OFFICE)
     saved = {k: app.config[k] for k in ("ARGON2_TIME_COST", "ARGON2_MEMORY_COST", "ARGON2_PARALLELISM")}
-    app.config.update(ARGON2_TIME_COST=3, ARGON2_MEMORY_COST=65536, ARGON2_PARALLELISM=2)
+    app.config.update(ARGON2_TIME_COST=2, ARGON2_MEMORY_COST=32768, ARGON2_PARALLELISM=1)
     try:
-        user.password_hash = hash_password(PASSWORD)  # as production stores it
+        user.password_hash = hash_password(PASSWORD)  # stored at this cost, as production stores it
         db.session.commit()
         # Not counted: the warm-up creates the process's dummy hash at this cost.
         _post_login(client, "warm-up@phunghiep.example", WRONG, "192.0.2.50")
         timings: dict[str, list[float]] = {"real": [], "unknown": []}
-        for n in range(3):
+        for n in range(5):
             for kind, email in (("real", user.email), ("unknown", "ai-do@phunghiep.example")):
-                began = time.perf_counter()
+                began = time.thread_time()
                 answer = _post_login(client, email, WRONG, f"192.0.2.{60 + n}").get_data(as_text=True)
-                timings[kind].append(time.perf_counter() - began)
+                timings[kind].append(time.thread_time() - began)
                 assert GENERIC in answer
     finally:
         app.config.update(saved)
-    real, unknown = statistics.median(timings["real"]), statistics.median(timings["unknown"])
+    real, unknown = min(timings["real"]), min(timings["unknown"])
+    assert real > 0.02, "the check must cost something for the comparison to mean anything"
     assert abs(real - unknown) < 0.050, (real, unknown)
