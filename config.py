@@ -86,6 +86,11 @@ class Config:
     #: One-time links e-mailed to people: an invitation to set a first password, a password reset.
     INVITATION_VALID_HOURS = env_int("INVITATION_VALID_HOURS", 7 * 24)
     PASSWORD_RESET_VALID_MINUTES = env_int("PASSWORD_RESET_VALID_MINUTES", 60)
+    #: Wrong passwords from one client address (any accounts) before it is locked for the window.
+    LOGIN_MAX_FAILURES_PER_ADDRESS = env_int("LOGIN_MAX_FAILURES_PER_ADDRESS", 30)
+    #: Server-side session lifetimes: idle (no request) and absolute (since login).
+    SESSION_IDLE_SECONDS = env_int("SESSION_IDLE_SECONDS", 2 * 3600)
+    SESSION_ABSOLUTE_SECONDS = env_int("SESSION_ABSOLUTE_SECONDS", env_int("SESSION_LIFETIME_SECONDS", 8 * 3600))
 
     #: Scheduler: the heartbeat older than this shows the admin banner.
     SCHEDULER_STALE_MINUTES = env_int("SCHEDULER_STALE_MINUTES", 15)

@@ -14,6 +14,22 @@ workers = int(os.environ.get("WEB_CONCURRENCY", multiprocessing.cpu_count() * 2 
 worker_class = "sync"
 # The slowest requests (a quarterly report as .docx, an XLSX export of every overdue item) take seconds.
 timeout = 60
-# No runtime control socket (gunicornc): nothing here uses it, and its default path
-# (~/.gunicorn/gunicorn.ctl) would be shared by every gunicorn of the same user on the host.
+# Gunicorn ≥ 24 opens a control socket (``gunicornc``) at ~/.gunicorn/gunicorn.ctl by default: two
+# instances of the application on one host would share it and one could steer the other.  The app
+# needs no runtime control beyond signals, so it is off.
 control_socket_disable = True
+
+
+def on_starting(server):
+    """Start-up: remove upload temporaries a killed worker left behind (the scheduler repeats this)."""
+    try:
+        from app import create_app
+        from app.core.uploads import purge_abandoned_uploads
+
+        app = create_app()
+        with app.app_context():
+            removed = purge_abandoned_uploads()
+        if removed:
+            server.log.info("removed %d abandoned upload temporaries", removed)
+    except Exception:  # never prevents the server from starting
+        server.log.exception("upload clean-up at start-up failed")

@@ -46,6 +46,9 @@ def register_extensions(app: Flask) -> None:
 
     app.before_request(refuse_unnamed_form_parts)  # before the CSRF check, which assumes named parts
     csrf.init_app(app)
+    from app.core.boundary import clean_request_text
+
+    app.before_request(clean_request_text)  # after the CSRF check: normalise or refuse every text field
     babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
     with app.app_context():
         configure_engine(db.engine)

@@ -17,6 +17,7 @@ from flask_babel import gettext as _
 
 from app.api import report_input_schemas, schemas
 from app.api.errors import BadRequest
+from app.core.boundary import clean_json
 from app.core.enums import MeetingKind, OrganisationKind, TaskKind, TaskStatus
 from app.core.errors import ValidationFailed
 from app.core.permissions import PERMISSIONS
@@ -319,7 +320,7 @@ def json_body() -> dict:
         raise BadRequest(_("Nội dung yêu cầu không phải JSON hợp lệ.")) from None
     if not isinstance(body, dict):
         raise BadRequest(_("Nội dung yêu cầu phải là một đối tượng JSON."))
-    return schemas.validate(body, schemas.ref(current_operation().body))
+    return schemas.validate(clean_json(body), schemas.ref(current_operation().body))
 
 
 # --------------------------------------------------------------------------------------------

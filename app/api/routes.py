@@ -22,6 +22,7 @@ from werkzeug.datastructures import FileStorage
 from app.api import bp
 from app.api.auth import api_requires, api_user
 from app.api.errors import PreconditionRequired, register_error_handlers
+from app.api.idempotency import idempotent
 from app.api.openapi import document, json_body, query_args
 from app.api.schemas import (
     DEFAULT_PAGE,
@@ -179,6 +180,7 @@ def list_meetings():
 
 @bp.post("/meetings")
 @api_requires("meeting.edit")
+@idempotent
 def create_meeting():
     MeetingInput = directive_services.MeetingInput  # noqa: N806
     data = json_body()
@@ -275,6 +277,7 @@ def _task_input(data: dict, field: str):
 
 @bp.post("/directives")
 @api_requires("directive.edit")
+@idempotent
 def create_directive():
     """The directive, its tasks and their items in one transaction (any refusal rolls back all)."""
     query_args()
@@ -373,6 +376,7 @@ def _evidence_files(entries: list[dict]) -> list[FileStorage]:
 
 @bp.post("/tasks/<int:task_id>/progress-reports")
 @api_requires("progress.report")
+@idempotent
 def create_progress_report(task_id: int):
     task = _task_for(task_id)
     query_args()

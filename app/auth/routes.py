@@ -1,6 +1,8 @@
 from __future__ import annotations
 
-from flask import flash, redirect, render_template, request, session, url_for
+from urllib.parse import urlsplit
+
+from flask import flash, make_response, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 from werkzeug.exceptions import NotFound
@@ -10,6 +12,7 @@ from app.auth.forms import EmptyForm, LoginForm, PasswordForm, PreferencesForm
 from app.auth.services import (
     LoginRefused,
     active_sessions,
+    after_password_change,
     authenticate,
     issue_api_token,
     revoke_api_token,
@@ -26,10 +29,20 @@ from app.extensions import db
 
 
 def _safe_next(target: str | None) -> str:
-    """Only same-site relative paths, to avoid open redirects."""
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return target
-    return url_for("main.home")
+    """Only same-site paths survive ``next``, anything else goes home (no open redirect).
+
+    Browsers drop tabs and newlines anywhere in a URL and read a backslash as a slash, so
+    "/<TAB>/evil.example" would become "//evil.example": any control character, space or backslash
+    refuses the target, as does anything with a scheme or a host."""
+    home = url_for("main.home")
+    if not target or len(target) > 2000 or not target.startswith("/") or target.startswith("//"):
+        return home
+    if any(ch <= " " or ch in "\\\x7f" for ch in target):
+        return home
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc:
+        return home
+    return target
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -37,9 +50,10 @@ def login():
     if current_user.is_authenticated:
         return redirect(url_for("main.home"))
     form = LoginForm()
+    target = _safe_next(request.args.get("next"))
     if form.validate_on_submit():
         try:
-            user = authenticate(form.email.data, form.password.data)
+            user = authenticate(form.email.data, form.password.data, client_address=request.remote_addr)
         except LoginRefused as refused:
             db.session.commit()  # keep the failure count
             flash(refused.message, "danger")
@@ -50,7 +64,7 @@ def login():
         user.session_token = token
         session.clear()
         login_user(user)
-        return redirect(_safe_next(request.args.get("next")))
+        return redirect(target)
     return render_template("auth/login.html", form=form)
 
 
@@ -87,18 +101,30 @@ def profile():
             except ValidationFailed as error:
                 password_form.new_password.errors.append(error.message)
             else:
+                new_token = after_password_change(current_user, keep_session_token=current_user.session_token)
                 audit.record(current_user, "password", current_user, summary=current_user.email)
                 db.session.commit()
-                flash(_("Đã đổi mật khẩu."), "success")
+                flash(_("Đã đổi mật khẩu. Các phiên đăng nhập khác đã kết thúc."), "success")
+                if new_token:
+                    flash(_("Mã API cũ đã bị thay. Hãy sao chép mã mới ngay: mã chỉ hiển thị một lần."), "warning")
+                    return _profile_page(new_token=new_token)
                 return redirect(url_for("auth.profile"))
-    return render_template(
+    return _profile_page(prefs=prefs, password_form=password_form)
+
+
+def _profile_page(*, prefs=None, password_form=None, new_token: str | None = None):
+    """The profile page; a new API token is shown in this one answer only (never kept in the cookie)."""
+    response = make_response(render_template(
         "auth/profile.html",
-        prefs=prefs,
-        password_form=password_form,
+        prefs=prefs or PreferencesForm(prefix="prefs", obj=current_user),
+        password_form=password_form or PasswordForm(prefix="pw"),
         action_form=EmptyForm(),
         sessions=active_sessions(current_user),
-        new_token=session.pop("new_api_token", None),
-    )
+        new_token=new_token,
+    ))
+    if new_token:
+        response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 @bp.route("/profile/sessions/<int:session_id>/revoke", methods=["POST"])
@@ -119,9 +145,12 @@ def api_token():
         if request.form.get("action") == "revoke":
             revoke_api_token(current_user)
             flash(_("Đã thu hồi mã API."), "success")
+            audit.record(current_user, "api_token", current_user, summary="revoke")
+            db.session.commit()
         else:
-            session["new_api_token"] = issue_api_token(current_user)
+            token = issue_api_token(current_user)
+            audit.record(current_user, "api_token", current_user, summary="issue")
+            db.session.commit()
             flash(_("Đã tạo mã API mới. Hãy sao chép ngay: mã chỉ hiển thị một lần."), "success")
-        audit.record(current_user, "api_token", current_user, summary=request.form.get("action") or "issue")
-        db.session.commit()
+            return _profile_page(new_token=token)
     return redirect(url_for("auth.profile"))

@@ -10,9 +10,17 @@ from flask_babel import gettext as _
 
 from app.core import audit
 from app.core.clock import now_utc
+from app.core.database import write_intent
 from app.core.enums import Role
 from app.core.errors import ValidationFailed
-from app.core.security import hash_password, new_token, password_problem, token_hash, verify_password
+from app.core.security import (
+    dummy_password_hash,
+    hash_password,
+    new_token,
+    password_problem,
+    token_hash,
+    verify_password,
+)
 from app.extensions import db
 from app.models import Organisation, User, UserSession
 
@@ -30,27 +38,33 @@ def find_user_by_email(email: str) -> User | None:
     return db.session.scalar(sa.select(User).where(sa.func.lower(User.email) == email.strip().lower()))
 
 
-def authenticate(email: str, password: str) -> User:
-    """Check the password, counting failures; lock the account after too many (stored in the DB)."""
-    user = find_user_by_email(email)
-    now = now_utc()
+def authenticate(email: str, password: str, *, client_address: str | None = None) -> User:
+    """Check the password under the login throttle (:mod:`app.auth.throttle`).
+
+    Unknown addresses, accounts without a password and real accounts do the same work (an argon2
+    check, against a dummy hash when there is no real one) and get the same answers.  No write
+    transaction is open while the hash is checked: on SQLite that would hold the only write lock."""
+    from app.auth import throttle
+
     generic = _("Email hoặc mật khẩu không đúng.")
-    if user is None:
+    try:
+        slots = throttle.claim(email, client_address)
+    except throttle.Throttled as refused:
+        if refused.scope == "address":
+            raise LoginRefused(_("Quá nhiều lần đăng nhập sai từ máy này. Vui lòng thử lại sau.")) from None
+        raise LoginRefused(_("Tài khoản tạm khóa do đăng nhập sai nhiều lần. Vui lòng thử lại sau.")) from None
+    with write_intent(False):
+        user = find_user_by_email(email)
+        stored_hash = user.password_hash if user is not None and user.password_hash else None
+        db.session.commit()  # end the read: nothing is held while argon2 runs
+    matches = verify_password(stored_hash or dummy_password_hash(), password) and stored_hash is not None
+    if not matches:
+        throttle.record_failure(slots)
         raise LoginRefused(generic)
-    if user.locked_until and user.locked_until > now:
-        raise LoginRefused(_("Tài khoản tạm khóa do đăng nhập sai nhiều lần. Vui lòng thử lại sau."))
-    if not verify_password(user.password_hash, password):
-        user.failed_logins += 1
-        if user.failed_logins >= current_app.config["LOGIN_MAX_FAILURES"]:
-            user.locked_until = now + timedelta(seconds=current_app.config["LOGIN_LOCKOUT_SECONDS"])
-            user.failed_logins = 0
-            audit.record(None, "lockout", user, summary=user.email)
-        raise LoginRefused(generic)
+    throttle.record_success(slots)
     if not user.is_active:
         raise LoginRefused(_("Tài khoản đã bị vô hiệu hóa."))
-    user.failed_logins = 0
-    user.locked_until = None
-    user.last_login_at = now
+    user.last_login_at = now_utc()
     return user
 
 
@@ -80,10 +94,31 @@ def load_session(token: str) -> User | None:
         return None
     user = session.user
     now = now_utc()
+    if session_expired(session, now):
+        _end_expired_session(session.id, now)
+        return None
     if now - session.last_seen_at > LAST_SEEN_RESOLUTION:
         _touch_session(session.id, now)
     user.session_token = token
     return user
+
+
+def session_expired(session: UserSession, now) -> bool:
+    """Past the idle lifetime (no request since) or the absolute one (since login), enforced here
+    whatever the cookie says.  Idle time is measured from ``last_seen_at``, written every
+    :data:`LAST_SEEN_RESOLUTION` at most."""
+    cfg = current_app.config
+    idle = timedelta(seconds=cfg["SESSION_IDLE_SECONDS"]) + LAST_SEEN_RESOLUTION
+    return (now - session.created_at > timedelta(seconds=cfg["SESSION_ABSOLUTE_SECONDS"])
+            or now - session.last_seen_at > idle)
+
+
+def _end_expired_session(session_id: int, now) -> None:
+    db.session.commit()
+    with write_intent():
+        db.session.execute(sa.update(UserSession).where(UserSession.id == session_id, UserSession.revoked_at.is_(None))
+                           .values(revoked_at=now))
+        db.session.commit()
 
 
 def _touch_session(session_id: int, now) -> None:
@@ -113,14 +148,28 @@ def revoke_all_sessions(user: User) -> int:
     return result.rowcount or 0
 
 
+def after_password_change(user: User, *, keep_session_token: str | None = None) -> str | None:
+    """What a new password means for the account's other credentials (change or reset alike).
+
+    Every login session but ``keep_session_token`` (the browser that changed it, if any) ends, and
+    an API token in use is replaced; the new token is returned, to be shown once, else None."""
+    stmt = sa.update(UserSession).where(UserSession.user_id == user.id, UserSession.revoked_at.is_(None))
+    if keep_session_token:
+        stmt = stmt.where(UserSession.token_hash != token_hash(keep_session_token))
+    db.session.execute(stmt.values(revoked_at=now_utc()))
+    if user.api_token_hash is None:
+        return None
+    return issue_api_token(user)
+
+
 def active_sessions(user: User) -> list[UserSession]:
-    return list(
-        db.session.scalars(
+    """The user's live sessions (not revoked, not past their lifetimes), most recent first."""
+    now = now_utc()
+    return [session for session in db.session.scalars(
             sa.select(UserSession)
             .where(UserSession.user_id == user.id, UserSession.revoked_at.is_(None))
             .order_by(UserSession.last_seen_at.desc())
-        )
-    )
+    ) if not session_expired(session, now)]
 
 
 def revoke_session_by_id(user: User, session_id: int) -> bool:
@@ -208,18 +257,3 @@ def user_for_api_token(token: str) -> User | None:
     user = db.session.scalar(sa.select(User).where(User.api_token_hash == token_hash(token)))
     return user if user is not None and user.is_active else None
 
-
-def after_password_change(user: User, *, keep_session_token: str | None = None) -> int:
-    """A new password ends every other login and the API token (whoever knew the old password may
-    hold either); the session that made the change, if given, stays. Returns the sessions ended."""
-    if keep_session_token is None:
-        ended = revoke_all_sessions(user)
-    else:
-        ended = db.session.execute(
-            sa.update(UserSession)
-            .where(UserSession.user_id == user.id, UserSession.revoked_at.is_(None),
-                   UserSession.token_hash != token_hash(keep_session_token))
-            .values(revoked_at=now_utc())
-        ).rowcount or 0
-    revoke_api_token(user)  # the person issues a new one on the profile page when needed
-    return ended

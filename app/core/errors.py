@@ -5,7 +5,7 @@ Services raise these; the web layer and the API render them. Nothing a user send
 
 from __future__ import annotations
 
-from flask import Flask, flash, jsonify, redirect, render_template, request
+from flask import Flask, flash, jsonify, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import DataError
@@ -119,9 +119,9 @@ def _http_message(error: HTTPException) -> str:
 def _render_csrf_error(error: CSRFError):
     if wants_json():
         return json_error(400, "csrf", _("Phiên làm việc đã hết hạn hoặc biểu mẫu không hợp lệ. Vui lòng tải lại trang."))
-    flash(_("Phiên làm việc đã hết hạn hoặc biểu mẫu không hợp lệ. Vui lòng tải lại trang."), "danger")
-    return redirect(request.referrer or request.path) if request.method == "POST" and request.referrer else (
-        render_template("errors/error.html", status=400, message=_("Biểu mẫu không hợp lệ (CSRF).")), 400)
+    # A clear 400 page, never a redirect to the Referer (an attacker's page can set it).
+    message = _("Phiên làm việc đã hết hạn hoặc biểu mẫu không hợp lệ. Vui lòng tải lại trang.")
+    return render_template("errors/error.html", status=400, message=message), 400
 
 
 def _render_stale(error: StaleDataError):

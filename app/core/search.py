@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from app.core.text import strip_diacritics
 from app.extensions import db
 
-__all__ = ["MAX_QUERY_WORDS", "folded_match", "query_words", "text_matches"]
+__all__ = ["MAX_QUERY_WORDS", "folded_match", "like_contains", "query_words", "text_matches"]
 
 
 def _letter_variants() -> dict[str, str]:
@@ -91,3 +91,14 @@ def folded_match(column, words: Sequence[str]):
 def text_matches(text: str, words: Sequence[str]) -> bool:
     key = strip_diacritics(unicodedata.normalize("NFC", text or ""))
     return all(w in key for w in words)
+
+
+_LIKE_ESCAPE = "\\"
+
+
+def like_contains(column, text: str):
+    """SQL condition: ``column`` contains ``text`` literally, case-insensitively (ILIKE).
+
+    ``%`` and ``_`` in what the user typed are escaped, so "q=%" finds a percent sign and not every row."""
+    escaped = text.replace(_LIKE_ESCAPE, _LIKE_ESCAPE * 2).replace("%", _LIKE_ESCAPE + "%").replace("_", _LIKE_ESCAPE + "_")
+    return column.ilike(f"%{escaped}%", escape=_LIKE_ESCAPE)

@@ -30,6 +30,19 @@ def verify_password(password_hash: str | None, password: str) -> bool:
         return False
 
 
+_DUMMY_HASHES: dict[tuple, str] = {}
+
+
+def dummy_password_hash() -> str:
+    """A hash of a random password with the current cost: unknown accounts are checked against it,
+    so they take as long as real ones (one per process and cost setting)."""
+    cfg = current_app.config
+    params = (cfg["ARGON2_TIME_COST"], cfg["ARGON2_MEMORY_COST"], cfg["ARGON2_PARALLELISM"])
+    if params not in _DUMMY_HASHES:
+        _DUMMY_HASHES[params] = hash_password(secrets.token_urlsafe(24))
+    return _DUMMY_HASHES[params]
+
+
 def needs_rehash(password_hash: str) -> bool:
     return _hasher().check_needs_rehash(password_hash)
 

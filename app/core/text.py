@@ -17,6 +17,11 @@ always yields one key.
   all whitespace collapsed and trimmed.
 - :func:`strip_diacritics` gives the ASCII-ish key ("tan binh" for "Tân Bình")
   used when a user types without accents.
+- :func:`clean_input` is the boundary rule for text a person or a client sends (web forms, API
+  bodies): NFC, line breaks as LF, and :class:`ControlCharacters` for any other control
+  character; :func:`xml_safe` is the writers' rule (Word, Excel, PDF): what XML 1.0 cannot hold
+  is dropped, so text stored before the boundary rule never breaks a document.
+- :func:`strip_bidi_controls` removes the bidirectional overrides used to disguise file names.
 """
 
 from __future__ import annotations
@@ -24,7 +29,8 @@ from __future__ import annotations
 import re
 import unicodedata
 
-__all__ = ["normalize", "fold_tone_marks", "search_key", "strip_diacritics"]
+__all__ = ["ControlCharacters", "clean_input", "fold_tone_marks", "normalize", "search_key", "strip_bidi_controls",
+           "strip_diacritics", "xml_safe"]
 
 _HORIZONTAL_SPACE = re.compile(r"[ \t]+")
 _ANY_SPACE = re.compile(r"\s+")
@@ -101,3 +107,36 @@ def strip_diacritics(text: str, *, keep_case: bool = False) -> str:
     bare = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
     bare = _ANY_SPACE.sub(" ", bare).strip()
     return bare if keep_case else bare.casefold()
+
+
+# ------------------------------------------------------------------ boundary and writers
+
+#: C0 controls but tab and LF (CR is turned into LF first), DEL, C1 controls, surrogates and the
+#: non-characters U+FFFE/U+FFFF: nothing a person types, and the lxml writers refuse most of them.
+_FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
+#: What XML 1.0 cannot hold at all (tab, LF and CR can be).
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+#: Bidirectional embeddings, overrides and isolates (U+202A–202E, U+2066–2069): "tài liệu<U+202E>fdp.exe".
+_BIDI_CONTROLS = re.compile("[\u202a-\u202e\u2066-\u2069]")
+
+
+class ControlCharacters(ValueError):
+    """The text holds a control character other than tab and line break."""
+
+
+def clean_input(text: str) -> str:
+    """Text as it may be stored: NFC, CRLF and CR as LF; raises :class:`ControlCharacters` when
+    another control character is in it (refused with a message naming the field, never stored)."""
+    text = _compose(text.replace("\r\n", "\n").replace("\r", "\n"))
+    if _FORBIDDEN.search(text):
+        raise ControlCharacters(text)
+    return text
+
+
+def xml_safe(text: str | None) -> str:
+    """``text`` without the characters XML 1.0 cannot hold (for the document writers)."""
+    return _NOT_XML.sub("", text or "")
+
+
+def strip_bidi_controls(text: str) -> str:
+    return _BIDI_CONTROLS.sub("", text)

@@ -33,6 +33,7 @@ import unicodedata
 import zipfile
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import IO, BinaryIO
 
@@ -42,6 +43,7 @@ from flask_babel import gettext as _
 
 from app.core.clock import now_utc
 from app.core.errors import NotFound, ValidationFailed
+from app.core.text import strip_bidi_controls
 
 __all__ = [
     "DOCUMENT_KINDS",
@@ -175,7 +177,8 @@ def upload_path(stored_name: str) -> Path:
 
 def clean_filename(name: str | None) -> str:
     """The original name made safe to keep and to offer as a download name (diacritics kept)."""
-    name = unicodedata.normalize("NFC", name or "")
+    # Bidirectional controls would show "tài liệu<U+202E>fdp.exe" as "tài liệuexe.pdf": removed.
+    name = strip_bidi_controls(unicodedata.normalize("NFC", name or ""))
     name = re.split(r"[\\/]", name)[-1]
     name = _BAD_NAME_CHARS.sub("", name).strip().strip(".").strip()
     if len(name) > 255:
@@ -358,7 +361,7 @@ def store_upload(
     if file_storage is None or not filename:
         raise UploadRefused(_("Chưa chọn tệp."), field=field)
     directory = _upload_dir()
-    handle = tempfile.NamedTemporaryFile(dir=directory, prefix=".upload-", delete=False)
+    handle = tempfile.NamedTemporaryFile(dir=directory, prefix=TEMP_PREFIX, delete=False)
     temp_path = Path(handle.name)
     try:
         with handle:
@@ -405,3 +408,27 @@ def open_upload(attachment) -> BinaryIO:
         return path.open("rb")
     except FileNotFoundError:
         raise NotFound(_("Tệp đính kèm không còn trên máy chủ. Vui lòng liên hệ Văn phòng.")) from None
+
+
+#: Prefix of the temporary file an upload is written to before it is checked and renamed.
+TEMP_PREFIX = ".upload-"
+#: A temporary upload older than this was abandoned (a worker killed mid-upload): requests time out
+#: after 60 s, so nothing still being written is this old.
+TEMP_MAX_AGE = timedelta(minutes=15)
+
+
+def purge_abandoned_uploads(now: datetime | None = None, *, max_age: timedelta = TEMP_MAX_AGE) -> int:
+    """Delete ``.upload-*`` files left behind by killed workers (web start-up and the scheduler)."""
+    directory = Path(current_app.config["UPLOAD_DIR"])
+    if not directory.is_dir():
+        return 0
+    cutoff = (now or now_utc()).timestamp() - max_age.total_seconds()
+    removed = 0
+    for path in directory.glob(TEMP_PREFIX + "*"):
+        try:
+            if path.is_file() and path.stat().st_mtime < cutoff:
+                path.unlink()
+                removed += 1
+        except FileNotFoundError:  # another process removed it first
+            continue
+    return removed

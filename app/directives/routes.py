@@ -94,7 +94,7 @@ def index():
     agencies = Organisation.query_active() if current_user.role in OVERSIGHT_ROLES else [current_user.organisation]
     return render_template("directives/index.html", directives=directives, next_after=next_after, filters=filters,
                            options=services.filter_options(), agencies=agencies, statuses=list(DirectiveStatus),
-                           targets=services.reference_targets(filters.query or ""),
+                           targets=services.reference_targets(current_user, filters.query or ""),
                            rings=status_rings(current_user, [d.id for d in directives], today_local()))
 
 
@@ -252,7 +252,7 @@ def next_number():
 @requires("directive.view")
 def references():
     query = (request.args.get("q") or "").strip()[:300]
-    targets = services.reference_targets(query) if query else []
+    targets = services.reference_targets(current_user, query) if query else []
     found = [(t, services.citations_of(current_user, t)) for t in targets]
     parsed = services.reference_report(query) if query else []
     return render_template("directives/references.html", query=query, found=found, parsed=parsed)

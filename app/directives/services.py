@@ -66,7 +66,13 @@ from app.core.enums import (
 )
 from app.core.errors import Conflict, NotFound, ValidationFailed
 from app.core.periods import PeriodPhraseError, cycle_end, quarter_label, resolve_due_phrase
-from app.core.permissions import require, task_visibility_clause
+from app.core.permissions import (
+    can_view_directive,
+    directive_visibility_clause,
+    require,
+    task_visibility_clause,
+)
+from app.core.search import like_contains
 from app.core.text import normalize
 from app.directives import importer
 from app.directives.recurrence import not_before_notice
@@ -597,13 +603,6 @@ def remove_attachment(actor, attachment: Attachment) -> str:
     return stored
 
 
-def can_view_directive(user, directive: Directive) -> bool:
-    """Oversight roles see every directive; agency users see issued notices and referenced documents."""
-    if user.role in OVERSIGHT_ROLES:
-        return True
-    return directive.status in (DirectiveStatus.ISSUED, DirectiveStatus.REFERENCE)
-
-
 def get_directive_for(user, directive_id: int) -> Directive:
     """The directive if *user* may see it, else NotFound (drafts are not disclosed to agencies)."""
     directive = db.session.get(Directive, directive_id)
@@ -665,8 +664,8 @@ def list_directives(user, filters: DirectiveFilters, *, after_id: int | None = N
         stmt = stmt.where(Directive.status == DirectiveStatus.coerce(filters.status))
     else:
         stmt = stmt.where(Directive.status != DirectiveStatus.REFERENCE)
+    stmt = stmt.where(directive_visibility_clause(user))
     if user.role not in OVERSIGHT_ROLES:
-        stmt = stmt.where(Directive.status != DirectiveStatus.DRAFT)
         if not filters.status or filters.status != DirectiveStatus.REFERENCE.value:
             visible = sa.exists().where(Task.directive_id == Directive.id, task_visibility_clause(user))
             stmt = stmt.where(visible)
@@ -680,18 +679,18 @@ def list_directives(user, filters: DirectiveFilters, *, after_id: int | None = N
     if filters.meeting_id:
         stmt = stmt.where(Directive.meeting_id == filters.meeting_id)
     if filters.query:
-        stmt = stmt.where(_query_clause(filters.query))
+        stmt = stmt.where(_query_clause(user, filters.query))
     if after_id:
         stmt = stmt.where(Directive.id < after_id)
     rows = list(db.session.scalars(stmt))
     return rows[:limit], (rows[limit - 1].id if len(rows) > limit else None)
 
 
-def _query_clause(query: str):
-    targets = reference_targets(query)
+def _query_clause(user, query: str):
+    targets = reference_targets(user, query)
     text = _clean(query)[:200]
-    pattern = f"%{text}%"
-    clauses = [Directive.title.ilike(pattern), Directive.body.ilike(pattern), Directive.issuing_body.ilike(pattern)]
+    clauses = [like_contains(Directive.title, text), like_contains(Directive.body, text),
+               like_contains(Directive.issuing_body, text)]
     if targets:
         ids = [t.id for t in targets]
         citing = sa.select(DocumentReference.source_id).where(
@@ -1431,8 +1430,8 @@ _BARE_SYMBOL = re.compile(
     r"|(?P<snum>\d{1,5})(?:/\d{4})?/(?P<scode>NQ|CT|QĐ|NĐ|KH)-(?P<sissuer>[A-ZĐa-z0-9]+(?:-[A-ZĐa-z0-9]+)*)")
 
 
-def reference_targets(query: str) -> list[Directive]:
-    """Directives named by a search such as "26-NQ/TW" or "Nghị quyết số 26-NQ/TW ngày 19/5/2018"."""
+def reference_targets(user, query: str) -> list[Directive]:
+    """Directives *user* may see named by a search such as "26-NQ/TW" or "Nghị quyết số 26-NQ/TW ngày 19/5/2018"."""
     text = normalize(query or "")[:300]
     keys: list[tuple[str, str, str | None]] = [ref.key() for ref in parse_references(text)]
     for match in _BARE_SYMBOL.finditer(text):
@@ -1442,7 +1441,8 @@ def reference_targets(query: str) -> list[Directive]:
             keys.append((match.group("scode"), _number_key(match.group("snum")), match.group("sissuer")))
     found: dict[int, Directive] = {}
     for code, number, issuer in dict.fromkeys(keys):
-        stmt = sa.select(Directive).where(Directive.doc_type == code, Directive.issuer_suffix == issuer)
+        stmt = sa.select(Directive).where(Directive.doc_type == code, Directive.issuer_suffix == issuer,
+                                          directive_visibility_clause(user))
         for directive in db.session.scalars(stmt):
             if _number_key(directive.number or "") == number:
                 found[directive.id] = directive

@@ -3,6 +3,7 @@
 from app.models.account_links import AccountLink
 from app.models.audit import AuditEvent
 from app.models.directives import Attachment, Directive, DocumentReference, Meeting
+from app.models.idempotency import IdempotentRequest
 from app.models.organisations import Organisation
 from app.models.progress import (
     ExplanationRequest,
@@ -14,7 +15,7 @@ from app.models.progress import (
 from app.models.reminders import Notification, ReminderLog, SchedulerHeartbeat, Setting, WorkdayOverride
 from app.models.reports import AgencyPeriodInput, PeriodReport, ReportVersion
 from app.models.tasks import ContentItem, Task, TaskCarryOver, task_coordinator
-from app.models.users import User, UserSession
+from app.models.users import LoginThrottle, User, UserSession
 
 __all__ = [
     "AccountLink",
@@ -26,8 +27,10 @@ __all__ = [
     "DocumentReference",
     "ExplanationRequest",
     "ExtensionRequest",
+    "IdempotentRequest",
     "Indicator",
     "IndicatorValue",
+    "LoginThrottle",
     "Meeting",
     "Notification",
     "Organisation",

@@ -76,3 +76,18 @@ class UserSession(Base):
     revoked_at: Mapped[datetime | None]
 
     user: Mapped[User] = relationship(lazy="joined")
+
+
+class LoginThrottle(Base):
+    """Failed-login counters: one row per (account, client address) and one per client address.
+
+    ``key`` is a hash (attempted e-mail addresses of strangers are not stored).  A login attempt
+    first claims a slot here atomically, then checks the password, so concurrent guesses cannot
+    pass the limit (see :mod:`app.auth.throttle`)."""
+
+    __tablename__ = "login_throttle"
+
+    key: Mapped[str] = mapped_column(sa.String(80), primary_key=True)
+    failures: Mapped[int] = mapped_column(default=0)
+    updated_at: Mapped[datetime]
+    locked_until: Mapped[datetime | None]

@@ -51,10 +51,18 @@ from app.core.enums import (
 from app.core.errors import Conflict, NotFound, ValidationFailed
 from app.core.numbers import percent_value
 from app.core.periods import PeriodPhraseError, parse_quarter_code, quarter_bounds, quarter_label, quarter_of
-from app.core.permissions import agency_role_in_task, can_view_task, require, task_visibility_clause
+from app.core.permissions import (
+    agency_role_in_task,
+    can_view_task,
+    directive_visibility_clause,
+    is_issued_task,
+    issued_task_clause,
+    require,
+    task_visibility_clause,
+)
 from app.core.search import folded_match, query_words, text_matches
 from app.core.security import new_token, token_hash
-from app.core.text import strip_diacritics
+from app.core.text import strip_diacritics, xml_safe
 from app.extensions import db
 from app.models import (
     ContentItem,
@@ -666,7 +674,7 @@ _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 def safe_cell(value: str | None) -> str:
     """Text that a spreadsheet will never read as a formula (CSV/formula injection): a leading
     = + - @ (or tab/CR) is neutralised with an apostrophe."""
-    text = "" if value is None else str(value)
+    text = xml_safe("" if value is None else str(value))
     return "'" + text if text.startswith(_FORMULA_START) else text
 
 
@@ -757,6 +765,12 @@ def _clean_text(value: str | None, field_name: str, *, required: bool, label: st
     return text
 
 
+def _require_issued(task: Task) -> None:
+    """Agencies do not know a draft's tasks yet: nothing is sent to them about one."""
+    if not is_issued_task(task):
+        raise ValidationFailed(_("Văn bản của nhiệm vụ này còn là dự thảo: cơ quan chưa nhận nhiệm vụ."))
+
+
 def _agency_users(organisation_id: int) -> list[User]:
     return list(db.session.scalars(
         sa.select(User).where(User.organisation_id == organisation_id, User.role.in_(list(AGENCY_ROLES)),
@@ -765,7 +779,7 @@ def _agency_users(organisation_id: int) -> list[User]:
 
 def _notify(users: Iterable[User], task: Task, kind: str, message: str) -> None:
     now = now_utc()
-    for user in {u.id: u for u in users if u is not None}.values():
+    for user in {u.id: u for u in users if u is not None and can_view_task(u, task)}.values():
         db.session.add(Notification(user_id=user.id, task_id=task.id, kind=kind[:32], message=message[:1000],
                                     created_at=now))
 
@@ -837,6 +851,7 @@ def send_manual_reminder(actor: User, task: Task, *, item_id: int | None = None,
     """Nhắc việc trực tiếp: e-mail the agency's people now, log each send (ReminderLog, kind MANUAL),
     notify them in the app and audit it.  A failed send is logged as failed, not raised."""
     require(actor, "overdue.remind", _("Bạn không có quyền nhắc việc."))
+    _require_issued(task)
     message = _clean_text(message, "message", required=False, label=_("lời nhắc"))
     if task.status is TaskStatus.COMPLETED:
         raise ValidationFailed(_("Nhiệm vụ đã hoàn thành, không cần nhắc."))
@@ -886,6 +901,7 @@ def send_manual_reminder(actor: User, task: Task, *, item_id: int | None = None,
 def request_explanation(actor: User, task: Task, message: str) -> ExplanationRequest:
     """Yêu cầu giải trình: ask the lead agency why the task is late; one open request at a time."""
     require(actor, "explanation.request", _("Bạn không có quyền yêu cầu giải trình."))
+    _require_issued(task)
     message = _clean_text(message, "message", required=True, label=_("nội dung yêu cầu"))
     if task.status is TaskStatus.COMPLETED:
         raise ValidationFailed(_("Nhiệm vụ đã hoàn thành, không cần giải trình."))
@@ -1092,7 +1108,7 @@ def _scorecard_counts(periods: Sequence[Period], cutoff: date,
                   sa.case((done_by_cutoff, 1), else_=0).label("done"))
         .select_from(Task).outerjoin(ContentItem, ContentItem.task_id == Task.id)
         .join(Directive, Directive.id == Task.directive_id)
-        .where(Task.kind != TaskKind.CONTINUOUS, judged_due >= min(p.start for p in periods),
+        .where(Task.kind != TaskKind.CONTINUOUS, issued_task_clause(), judged_due >= min(p.start for p in periods),
                judged_due <= max(p.end for p in periods),
                sa.or_(Directive.issued_on.is_(None), Directive.issued_on <= cutoff))
     )
@@ -1121,7 +1137,7 @@ def _continuous_counts(period: Period, cutoff: date, organisation_ids: Sequence[
     stmt = (
         sa.select(Task.lead_org_id, sa.func.count())
         .join(Directive, Directive.id == Task.directive_id)
-        .where(Task.kind == TaskKind.CONTINUOUS,
+        .where(Task.kind == TaskKind.CONTINUOUS, issued_task_clause(),
                sa.or_(Directive.issued_on.is_(None), Directive.issued_on <= min(cutoff, period.end)),
                sa.not_(sa.and_(Task.status == TaskStatus.COMPLETED, Task.completed_on < period.start)))
         .group_by(Task.lead_org_id)
@@ -1408,7 +1424,8 @@ def _search_directives(user: User, words, after_id, limit) -> list[SearchHit]:
     symbol_text = (sa.func.coalesce(Directive.number, "") + "-" + Directive.doc_type + "/"
                    + sa.func.coalesce(Directive.issuer_suffix, ""))
     haystack = Directive.title + " " + symbol_text + " " + sa.func.coalesce(Directive.issuing_body, "")
-    stmt = sa.select(Directive).where(sa.or_(folded_match(haystack, words), folded_match(Directive.body, words)))
+    stmt = sa.select(Directive).where(directive_visibility_clause(user),
+                                      sa.or_(folded_match(haystack, words), folded_match(Directive.body, words)))
     if after_id:
         stmt = stmt.where(Directive.id < after_id)
     hits = []
@@ -1500,7 +1517,9 @@ def calendar_units(user: User, today: date) -> list[dict]:
     if user.role not in OVERSIGHT_ROLES:
         org_id = user.organisation_id
         coordinates = sa.exists().where(task_coordinator.c.task_id == Task.id, task_coordinator.c.organisation_id == org_id)
-        stmt = stmt.where(sa.or_(Task.lead_org_id == org_id, ContentItem.lead_org_id == org_id, coordinates))
+        # The one visibility rule (drafts hidden), then only the agency's own units of those tasks.
+        stmt = stmt.where(task_visibility_clause(user),
+                          sa.or_(Task.lead_org_id == org_id, ContentItem.lead_org_id == org_id, coordinates))
     return [
         {"task_id": t, "item_id": i, "title": title, "item": text, "ordinal": ordinal, "due": d,
          "confidential": confidential, "agency": agency, "status": TaskStatus.coerce(status)}

@@ -802,6 +802,13 @@ def pending_review_for(task: Task) -> list[ProgressReport]:
 # ============================================================================================
 
 
+def extension_horizon(today: date) -> date:
+    """The latest due date an extension may ask for: the end of the year one Party term from now."""
+    from app.directives.services import TERM_LENGTH
+
+    return date(today.year + TERM_LENGTH, 12, 31)
+
+
 def request_extension(actor: User, task: Task, requested_due_date: date | None, reason: str) -> ExtensionRequest:
     """The lead agency (or the office for it) asks for a new due date with a reason."""
     if not can_view_task(actor, task):
@@ -825,6 +832,10 @@ def request_extension(actor: User, task: Task, requested_due_date: date | None, 
                                field="requested_due_date")
     if requested_due_date < today_local():
         raise ValidationFailed(_("Hạn mới không được trước hôm nay."), field="requested_due_date")
+    horizon = extension_horizon(today_local())
+    if requested_due_date > horizon:
+        raise ValidationFailed(_("Hạn mới không được sau %(d)s (quá một nhiệm kỳ kể từ nay).", d=vn_date(horizon)),
+                               field="requested_due_date")
     if pending_extension_for(task) is not None:
         raise Conflict(_("Nhiệm vụ đã có đề nghị gia hạn đang chờ quyết định."))
     request = ExtensionRequest(task_id=task.id, organisation_id=_requesting_org(actor, task), requested_by_id=actor.id,
@@ -916,7 +927,8 @@ def recent_extension_decisions(limit: int = 30) -> list[ExtensionRequest]:
 
 def _add_notifications(users: Iterable[User], task: Task, kind: str, message: str) -> None:
     now = now_utc()
-    for user in {u.id: u for u in users if u is not None and u.is_active}.values():
+    # Only people who may see the task (an agency never hears of a draft's task).
+    for user in {u.id: u for u in users if u is not None and u.is_active and can_view_task(u, task)}.values():
         db.session.add(Notification(user_id=user.id, task_id=task.id, kind=kind[:32], message=message[:1000],
                                     created_at=now))
 

@@ -39,6 +39,7 @@ log = logging.getLogger("app.reminders.scheduler")
 #: Arbitrary constant naming the advisory lock ("remi" in ASCII); one per database.
 ADVISORY_LOCK_KEY = 0x72656D69
 JOB_DEFAULTS = {"coalesce": True, "max_instances": 1, "misfire_grace_time": None}
+HOUSEKEEPING_MINUTES = 30
 
 
 class LeaderLock:
@@ -177,6 +178,9 @@ class SchedulerRunner:
                                next_run_time=timer_now(), replace_existing=True, **JOB_DEFAULTS)
         self.scheduler.add_job(self.contend, "interval", seconds=self.standby_retry_seconds, id="leader_election",
                                replace_existing=True, **JOB_DEFAULTS)
+        # Every scheduler process, leader or not (idempotent): at start-up, then every half hour.
+        self.scheduler.add_job(self.housekeeping, "interval", minutes=HOUSEKEEPING_MINUTES, id="housekeeping",
+                               next_run_time=now_utc(), replace_existing=True, **JOB_DEFAULTS)
         self.contend()
 
     # -- leadership ------------------------------------------------------------------------------
@@ -207,6 +211,16 @@ class SchedulerRunner:
                 db.session.commit()
         except Exception:  # a database hiccup must not kill the scheduler; the next beat retries
             log.exception("heartbeat failed")
+
+    def housekeeping(self) -> None:
+        """Abandoned upload temporaries, stale login counters, expired idempotency records."""
+        from app.core.housekeeping import run_housekeeping
+
+        try:
+            with self.app.app_context(), write_intent():
+                run_housekeeping()
+        except Exception:  # never kills the scheduler; the next run retries
+            log.exception("housekeeping failed")
 
     def tick(self) -> None:
         if not self.is_leader:

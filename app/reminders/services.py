@@ -59,7 +59,8 @@ from app.core.clock import LOCAL_TZ, local_instant, now_local, now_utc
 from app.core.db import UTCDateTime
 from app.core.enums import OPEN_STATUSES, MeetingKind, ReminderKind, ReminderState, Role, TaskKind, TaskStatus
 from app.core.errors import Conflict, NotFound
-from app.core.permissions import in_agency_tasks
+from app.core.permissions import in_agency_tasks, issued_task_clause
+from app.core.search import like_contains
 from app.extensions import db
 from app.models import (
     ContentItem,
@@ -220,7 +221,7 @@ def load_obligations(today: date, policy: ReminderPolicy, calendar: WorkingCalen
         sa.select(Task.id, Task.lead_org_id, Task.due_date, Task.status, Task.kind,
                   ContentItem.lead_org_id, ContentItem.due_date, ContentItem.status)
         .join(ContentItem, ContentItem.task_id == Task.id)
-        .where(task_status.in_(OPEN), Task.kind != TaskKind.CONTINUOUS, ContentItem.status.in_(OPEN),
+        .where(task_status.in_(OPEN), Task.kind != TaskKind.CONTINUOUS, ContentItem.status.in_(OPEN), issued_task_clause(),
                sa.or_(ContentItem.lead_org_id.is_not(None), ContentItem.due_date.is_not(None)), distinct_item,
                own_due < horizon)
     ).all()
@@ -231,7 +232,8 @@ def load_obligations(today: date, policy: ReminderPolicy, calendar: WorkingCalen
     # Rows shaped like Obligation (task, agency, due, continuous, proposed), used as they come.
     task_rows = db.session.execute(
         sa.select(Task.id, Task.lead_org_id, Task.due_date, sa.false(), Task.status == TaskStatus.COMPLETION_PROPOSED)
-        .where(Task.status.in_(OPEN), Task.kind != TaskKind.CONTINUOUS, Task.due_date.is_not(None), Task.due_date < horizon)
+        .where(Task.status.in_(OPEN), Task.kind != TaskKind.CONTINUOUS, Task.due_date.is_not(None), Task.due_date < horizon,
+               issued_task_clause())
     ).all()
     obligations = [row for row in task_rows if row[0] not in snapshots] if snapshots else task_rows
     for task_id, snapshot in snapshots.items():
@@ -249,7 +251,8 @@ def _continuous_obligations() -> list[Obligation]:
     tasks: dict[int, rules.TaskSnapshot] = {}
     items: dict[int, list[rules.ItemSnapshot]] = defaultdict(list)
     for task_id, lead, status in db.session.execute(
-        sa.select(Task.id, Task.lead_org_id, Task.status).where(Task.status.in_(OPEN), Task.kind == TaskKind.CONTINUOUS)
+        sa.select(Task.id, Task.lead_org_id, Task.status).where(Task.status.in_(OPEN), Task.kind == TaskKind.CONTINUOUS,
+                                                               issued_task_clause())
     ):
         tasks[task_id] = rules.TaskSnapshot(task_id, lead, None, status, TaskKind.CONTINUOUS)
     if tasks:
@@ -1160,8 +1163,8 @@ def list_log(*, state: str | None = None, kind: str | None = None, query: str | 
     if kind:
         stmt = stmt.where(ReminderLog.kind == ReminderKind.coerce(kind))
     if query:
-        pattern = f"%{query.strip().lower()}%"
-        stmt = stmt.where(sa.or_(ReminderLog.recipient_email.like(pattern), sa.func.lower(ReminderLog.subject).like(pattern)))
+        text = query.strip()
+        stmt = stmt.where(sa.or_(like_contains(ReminderLog.recipient_email, text), like_contains(ReminderLog.subject, text)))
     if after_id:
         stmt = stmt.where(ReminderLog.id < after_id)
     rows = list(db.session.scalars(stmt))

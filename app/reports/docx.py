@@ -44,6 +44,7 @@ from docx.oxml.ns import nsdecls, qn
 from docx.shared import Mm, Pt
 from lxml import etree
 
+from app.core.text import xml_safe
 from app.reports.services import Para, QuarterlyReport
 
 FONT = "Times New Roman"
@@ -195,7 +196,7 @@ def _run(parent, text: str, *, bold=False, italic=False, size: float | None = No
         if underline:
             _el(props, "w:u", val="single")
     t = _el(run, "w:t")
-    t.text = text
+    t.text = xml_safe(text)  # text stored before the input boundary existed must not break the file
     t.set("{http://www.w3.org/XML/1998/namespace}space", "preserve")
     return run
 
@@ -332,7 +333,7 @@ def _note_paragraphs(text: str) -> str:
     lines = [line.strip() for line in text.split("\n") if line.strip()] or [""]
     return "".join(
         f'<w:p>{ppr}{mark if i == 0 else ""}<w:r><w:t xml:space="preserve">{" " if i == 0 else ""}'
-        f'{escape(line)}</w:t></w:r></w:p>'
+        f'{escape(xml_safe(line))}</w:t></w:r></w:p>'
         for i, line in enumerate(lines))
 
 

@@ -60,7 +60,7 @@ from app.core.enums import (
 from app.core.errors import Conflict, NotFound, ValidationFailed
 from app.core.numbers import count, date_vn, period_label, place_date_line, roman
 from app.core.periods import quarter_bounds, quarter_label, quarter_of, report_period_heading
-from app.core.permissions import require
+from app.core.permissions import issued_task_clause, require
 from app.core.text import fold_tone_marks, normalize
 from app.directives.sessions import session_quarter
 from app.extensions import db
@@ -852,6 +852,7 @@ def _period_tasks(year: int, as_of: date) -> list[_TaskRow]:
         .outerjoin(Meeting, Directive.meeting_id == Meeting.id)
         .where(
             Directive.status != DirectiveStatus.REFERENCE,
+            issued_task_clause(),  # a draft's own tasks are nobody's work yet (carried-over ones are)
             sa.or_(Directive.issued_on.is_(None), Directive.issued_on <= as_of),
             sa.or_(Meeting.id.is_(None), Meeting.held_on <= as_of),
             sa.or_(Task.status != TaskStatus.COMPLETED, Task.completed_on.is_(None),

@@ -16,6 +16,7 @@ from datetime import date, datetime
 import xlsxwriter
 
 from app.core.numbers import date_vn
+from app.core.text import xml_safe
 from app.reports.services import AnnexRow, QuarterlyReport
 
 XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -92,7 +93,7 @@ def _formats(workbook) -> dict:
 
 
 def _text(sheet, row: int, col: int, value: str, formats: dict) -> None:
-    value = value or ""
+    value = xml_safe(value)
     sheet.write_string(row, col, value, formats["quoted"] if is_formula_like(value) else formats["text"])
 
 

@@ -14,6 +14,7 @@ from app.core.db import check_version as core_check_version
 from app.core.enums import OVERSIGHT_ROLES, TaskKind, TaskStatus
 from app.core.errors import NotFound, ValidationFailed
 from app.core.permissions import can_view_task, require, task_visibility_clause
+from app.core.search import like_contains
 from app.extensions import db
 from app.models import AuditEvent, Organisation, ProgressReport, Task
 
@@ -64,8 +65,8 @@ def visible_tasks_stmt(user, filters: TaskFilters) -> sa.Select:
 
         stmt = stmt.where(task_has_overdue_unit(filters.overdue_as_of))
     if filters.query:
-        pattern = f"%{filters.query.strip()}%"
-        stmt = stmt.where(sa.or_(Task.title.ilike(pattern), Task.description.ilike(pattern)))
+        text = filters.query.strip()
+        stmt = stmt.where(sa.or_(like_contains(Task.title, text), like_contains(Task.description, text)))
     return stmt
 
 

@@ -12,7 +12,8 @@ both forms below are the same definition:
 - **Closed on a day D**: completed with a completion date on or before D (a completion without a
   recorded date counts as done).  A unit is closed when its own item is, or when its whole task is.
 - **Overdue on D** (quá hạn): not a continuous task (thường xuyên), due in force before D, and not
-  closed on D.  **Days late** = D − due, in calendar days, bucketed 1–7, 8–30 and over 30.
+  closed on D; in SQL counts, also issued (a draft notice's tasks are nobody's late work yet:
+  :func:`app.core.permissions.issued_task_clause`).  **Days late** = D − due, in calendar days, bucketed 1–7, 8–30 and over 30.
 """
 
 from __future__ import annotations
@@ -71,7 +72,9 @@ def unit_open_on(as_of: date):
 
 def unit_overdue(as_of: date):
     """The unit is overdue on ``as_of`` (SQL)."""
-    clauses = [Task.kind != TaskKind.CONTINUOUS, unit_due() < as_of, unit_open_on(as_of)]
+    from app.core.permissions import issued_task_clause
+
+    clauses = [Task.kind != TaskKind.CONTINUOUS, unit_due() < as_of, unit_open_on(as_of), issued_task_clause()]
     if as_of >= today_local():
         clauses.append(task_may_be_open())  # implied today: lets the scan start from ix_task_status_due
     return sa.and_(*clauses)

@@ -2,9 +2,10 @@ from datetime import timedelta
 
 import sqlalchemy as sa
 
+from app.auth.throttle import account_key
 from app.core.enums import Role
 from app.extensions import db
-from app.models import AuditEvent, User, UserSession
+from app.models import AuditEvent, LoginThrottle, UserSession
 from tests.conftest import PASSWORD
 
 
@@ -30,7 +31,7 @@ def test_wrong_password_is_refused_and_counted(client, factories):
     assert response.status_code == 200
     assert "Email hoặc mật khẩu không đúng." in response.get_data(as_text=True)
     db.session.expire_all()
-    assert db.session.get(User, user.id).failed_logins == 1
+    assert db.session.get(LoginThrottle, account_key(user.email, "127.0.0.1")).failures == 1
 
 
 def test_account_locks_after_repeated_failures(client, factories, app):

@@ -27,6 +27,8 @@ SPECIAL_TEXT = [
     "\r\n\r\n", "\u202e", "Nghị quyết số 26-NQ/TW ngày 19/5/2018", "198-TB/HU", "quý II/2024", "31/02/2024",
     "2024-02-30", "9999-12-31", "0000-00-00", "99999999999999999999", "2147483648", "-2147483649", "1.000.000,5",
     "x" * 5000, "Đ" * 300,
+    # Control characters that broke the Word report (issue 16): refused at the boundary.
+    "Kết quả\x01tốt", "\x08\x1b[2J", "\ufffe", "dòng\x0bdòng", "\x7f", "Hết\x85",
 ]
 
 
@@ -147,3 +149,17 @@ def form_data(fields: dict) -> st.SearchStrategy[dict]:
     extra = st.dictionaries(st.text(min_size=1, max_size=20), hostile_text(), max_size=2)
     return st.tuples(st.fixed_dictionaries(parts), extra).map(
         lambda pair: {**{k: v for k, v in pair[0].items() if v is not None}, **pair[1]})
+
+
+def assert_reports_build(period_code: str) -> None:
+    """Whatever the fuzzer managed to store, the quarterly Word report and Excel annex still build."""
+    from datetime import date
+
+    from app.reports import services as report_services
+    from app.reports.docx import render_docx
+    from app.reports.xlsx import annex_for
+
+    year, quarter = (int(part) for part in period_code.split("-Q"))
+    built = report_services.build_period_report(year, "quarter", quarter, date(year, 3 * quarter, 28))
+    assert render_docx(built)[:2] == b"PK"
+    assert annex_for(built)[:2] == b"PK"

@@ -21,8 +21,8 @@ from hypothesis import strategies as st
 from app.auth.services import issue_api_token
 from app.core.enums import Role
 from app.extensions import db
-from tests.security.fuzzing import examples_per_endpoint, hostile_text, json_value
-from tests.security.world import build_world
+from tests.security.fuzzing import assert_reports_build, examples_per_endpoint, hostile_text, json_value
+from tests.security.world import PERIOD_CODE, build_world
 
 SEED = 20261125
 
@@ -125,6 +125,7 @@ def test_fuzz_api(app, make_client, tokens):
     assert failures == [], summary + "\n" + "\n".join(failures[:20])
     assert total >= 1000, summary
     assert statuses[200] + statuses[201] > 0, summary
+    assert_reports_build(PERIOD_CODE)
 
 
 def _fuzz_operation(client, op: dict, tokens: dict, examples: int, statuses: Counter, failures: list[str]) -> int:

@@ -21,7 +21,13 @@ from hypothesis import strategies as st
 
 from app.core.enums import Role
 from app.core.permissions import PERMISSIONS
-from tests.security.fuzzing import examples_per_endpoint, form_data, hostile_text, post_forms
+from tests.security.fuzzing import (
+    assert_reports_build,
+    examples_per_endpoint,
+    form_data,
+    hostile_text,
+    post_forms,
+)
 from tests.security.world import PERIOD_CODE, World, build_world
 
 #: Form handling (parsing, validation, CSRF, templates) is the same on either database: SQLite pass only.
@@ -225,6 +231,7 @@ def test_fuzz_forms(app, make_client, family):
     assert failures == [], summary + "\n" + "\n".join(failures[:20])
     assert total >= per_endpoint * len(endpoints), summary
     assert sum(n for status, n in statuses.items() if status < 400) > 0, "no fuzzed form was ever accepted"
+    assert_reports_build(PERIOD_CODE)
 
 
 def test_the_form_family_reaches_the_issue_number():

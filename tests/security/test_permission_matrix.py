@@ -75,13 +75,17 @@ def single(values: Callable[[World, Role], dict] = none, body=None) -> dict[str,
 
 
 def per_task(values: Callable[[World, object], dict], make: Callable[[World, str], object] | None = None,
-             body=None) -> dict[str, Variant]:
-    """The own agency's object and the other agency's: oversight roles see both, agencies their own."""
+             body=None, *, drafts: bool = True) -> dict[str, Variant]:
+    """The own agency's object, the other agency's and the own agency's under a draft notice:
+    oversight roles see all three, agencies only their own under an issued notice."""
     make = make or (lambda w, scope: w.task(scope))
-    return {
+    variants = {
         "own": Variant(lambda w, role: values(w, make(w, "own")), everyone, body),
         "other": Variant(lambda w, role: values(w, make(w, "other")), oversight_only, body),
     }
+    if drafts:
+        variants["draft"] = Variant(lambda w, role: values(w, make(w, "draft")), oversight_only, body)
+    return variants
 
 
 def per_directive(values: Callable[[World, object], dict], make=None, body=None) -> dict[str, Variant]:
@@ -167,13 +171,20 @@ ROUTES: dict[str, Route] = {
     "/tasks/<int:task_id>": Route("tasks.detail", "task.view", per_task(lambda w, t: {"task_id": t.id})),
     "/tasks/<int:task_id>/edit": Route("tasks.edit", "task.edit", per_task(lambda w, t: {"task_id": t.id})),
     # ---- directives and meetings -------------------------------------------------------------
-    "/directives/": Route("directives.index", "directive.view", single()),
+    "/directives/": Route("directives.index", "directive.view", {
+        "-": Variant(none),
+        # Naming the draft notice by its symbol or its words finds nothing for an agency.
+        "draft-symbol": Variant(lambda w, r: {"q": "199-TB/HU"}),
+        "draft-words": Variant(lambda w, r: {"q": "Dự thảo kết luận"}),
+    }),
     "/directives/new": Route("directives.create", "directive.edit", single()),
     "/directives/import": Route("directives.import_new", "directive.edit", single()),
     "/directives/next-number": Route("directives.next_number", "directive.edit",
                                      single(lambda w, r: {"issuer": "HU", "type": "TB"})),
-    "/directives/references": Route("directives.references", "directive.view",
-                                    single(lambda w, r: {"q": "Thông báo số 198-TB/HU"})),
+    "/directives/references": Route("directives.references", "directive.view", {
+        "issued": Variant(lambda w, r: {"q": "Thông báo số 198-TB/HU"}),
+        "draft": Variant(lambda w, r: {"q": "Thông báo số 199-TB/HU"}),
+    }),
     "/directives/<int:directive_id>": Route("directives.detail", "directive.view",
                                             per_directive(lambda w, d: {"directive_id": d.id})),
     "/directives/<int:directive_id>/edit": Route("directives.edit", "directive.edit",
@@ -272,8 +283,12 @@ ROUTES: dict[str, Route] = {
     "/oversight/scorecards.xlsx": Route("oversight.scorecards_export", "scorecard.view", single()),
     "/oversight/scorecards/<int:organisation_id>": Route(
         "oversight.scorecard_detail", "scorecard.view",
-        per_task(lambda w, org: {"organisation_id": org.id}, make=lambda w, s: w.org(s))),
-    "/oversight/search": Route("oversight.search", "search", single(lambda w, r: {"q": "Nhiệm vụ"})),
+        per_task(lambda w, org: {"organisation_id": org.id}, make=lambda w, s: w.org(s), drafts=False)),
+    "/oversight/search": Route("oversight.search", "search", {
+        "-": Variant(lambda w, r: {"q": "Nhiệm vụ"}),
+        "draft-directive": Variant(lambda w, r: {"q": "dự thảo", "kind": "directive"}),
+        "draft-task": Variant(lambda w, r: {"q": "dự thảo", "kind": "task"}),
+    }),
     "/oversight/calendar": Route("oversight.calendar", "calendar.manage", single()),
     "/oversight/calendar/token": Route("oversight.calendar_token", "calendar.manage", single()),
     "/oversight/calendar/revoke": Route("oversight.calendar_revoke", "calendar.manage", single()),

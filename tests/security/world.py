@@ -82,7 +82,8 @@ class World:
         return self.users[role]
 
     def org(self, scope: str) -> Organisation:
-        return self.own if scope == "own" else self.other
+        """"own" and "draft" (the own agency's work under a draft notice) are the own agency."""
+        return self.other if scope == "other" else self.own
 
     def _next(self) -> int:
         self._counter += 1
@@ -108,10 +109,15 @@ class World:
 
     # -- tasks ----------------------------------------------------------------------------------
     def task(self, scope: str = "own", *, directive: Directive | None = None) -> Task:
-        """An overdue task led by the own or the other agency, with one content item."""
+        """An overdue task led by the own or the other agency, with one content item.
+
+        Scope "draft": the own agency's task under a fresh draft notice (not disclosed to agencies
+        until issued), so its title carries the secret too."""
         lead = self.org(scope)
         n = self._next()
         title = f"Nhiệm vụ {n} của Ban Tuyên giáo" if scope == "own" else f"Nhiệm vụ {n} {SECRET}"
+        if scope == "draft" and directive is None:
+            directive = self.new_directive("draft")
         return factories.task(lead, directive_=directive or self.directive, due=today_local() - timedelta(days=10),
                               status=TaskStatus.IN_PROGRESS, progress_percent=30, title=title,
                               items=[(f"Nội dung {n}.1", None)])
@@ -121,11 +127,11 @@ class World:
         task = self.task(scope)
         task.status = TaskStatus.COMPLETION_PROPOSED
         task.progress_percent = 100
-        author = self.users[Role.AGENCY_OFFICER] if scope == "own" else self.other_officer
+        author = self.other_officer if scope == "other" else self.users[Role.AGENCY_OFFICER]
         report = ProgressReport(
             task_id=task.id, organisation_id=task.lead_org_id, author_id=author.id, is_lead_report=True,
             status=TaskStatus.COMPLETION_PROPOSED, progress_percent=100, reported_on=today_local() - timedelta(days=1),
-            result_text=f"Đã hoàn thành, ban hành Kế hoạch số 12-KH/HU {SECRET if scope == 'other' else ''}",
+            result_text=f"Đã hoàn thành, ban hành Kế hoạch số 12-KH/HU {SECRET if scope != 'own' else ''}",
             created_at=now_utc(), review_state=ReviewState.PENDING,
         )
         db.session.add(report)
@@ -140,7 +146,7 @@ class World:
 
     def extension(self, scope: str = "own") -> ExtensionRequest:
         task = self.task(scope)
-        author = self.users[Role.AGENCY_OFFICER] if scope == "own" else self.other_officer
+        author = self.other_officer if scope == "other" else self.users[Role.AGENCY_OFFICER]
         return _save(ExtensionRequest(
             task_id=task.id, organisation_id=task.lead_org_id, requested_by_id=author.id,
             current_due_date=task.due_date, requested_due_date=today_local() + timedelta(days=30),
@@ -224,8 +230,12 @@ def build_world() -> World:
     other_officer = factories.user(Role.AGENCY_OFFICER, other, name=f"Cán bộ {SECRET}")
     meeting = factories.meeting(held_on=date(2024, 3, 14))
     directive = factories.directive(meeting=meeting, number="198", issued_on=date(2024, 3, 18))
-    draft = factories.directive(meeting=meeting, number=None, status=DirectiveStatus.DRAFT,
-                                title=f"Dự thảo kết luận {SECRET}")
+    draft = factories.directive(meeting=meeting, number="199", status=DirectiveStatus.DRAFT,
+                                title=f"Dự thảo kết luận {SECRET}", body=f"Nội dung dự thảo {SECRET}")
+    # The own agency's (overdue) task under the draft: lists, inbox, search, home, feeds and API
+    # must not show it to an agency until the notice is issued.
+    factories.task(own, directive_=draft, due=today_local() - timedelta(days=3), status=TaskStatus.IN_PROGRESS,
+                   title=f"Nhiệm vụ dự thảo {SECRET}", items=[(f"Nội dung dự thảo {SECRET}", None)])
     period = PERIOD_CODE.split("-Q")
     _save(AgencyPeriodInput(organisation_id=other.id, year=int(period[0]), period_kind="quarter",
                             period_index=int(period[1]), results_text=f"Kết quả kiểm tra {SECRET}",

@@ -1,0 +1,28 @@
+"""After login only same-site paths survive ``next`` (issue 16, item 3): no open redirect, no 500."""
+
+import pytest
+
+from app.core.enums import Role
+from tests.conftest import PASSWORD
+
+OFF_SITE = ["/%09/evil.example", "/%0a/x", "/%0d%0a/x", "//x", "\\\\x", "/\\x", "/%5Cevil.example",
+            "https://evil.example/", "http:/evil.example", "javascript:alert(1)", "%2F%2Fevil.example",
+            "/%20/evil.example", "/%7F/evil.example", " /x"]
+
+
+@pytest.mark.parametrize("target", OFF_SITE)
+def test_off_site_next_goes_home(client, factories, target):
+    user = factories.user(Role.OFFICE)
+    token = client.csrf_token("/login")
+    response = client.post(f"/login?next={target}", data={"email": user.email, "password": PASSWORD,
+                                                            "csrf_token": token})
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/"
+
+
+def test_a_same_site_path_survives(client, factories):
+    user = factories.user(Role.OFFICE)
+    token = client.csrf_token("/login")
+    response = client.post("/login?next=/tasks/%3Fstatus%3Doverdue", data={
+        "email": user.email, "password": PASSWORD, "csrf_token": token})
+    assert response.headers["Location"] == "/tasks/?status=overdue"
