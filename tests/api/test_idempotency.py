@@ -59,7 +59,8 @@ def test_a_refused_request_does_not_keep_its_key(district, api_as):
 def test_keys_are_per_user_and_must_be_printable(district, api_as, factories):
     office = api_as(district.office)
     chief = api_as(factories.user(Role.OFFICE_CHIEF, district.office_org))
-    body = {"kind": "periodic", "held_on": "2024-06-20", "period_label": "quý II/2024", "chair": "Thường trực Huyện ủy"}
+    # Not a periodic session: the second one of a quarter would be refused (one per quarter).
+    body = {"kind": "standing_core", "held_on": "2024-06-20", "period_label": "quý II/2024", "chair": "Thường trực Huyện ủy"}
     a = office.post("/meetings", json=body, headers={"Idempotency-Key": "hop-q2"})
     b = chief.post("/meetings", json=body, headers={"Idempotency-Key": "hop-q2"})
     assert (a.status_code, b.status_code) == (201, 201), (a.get_json(), b.get_json())
