@@ -28,11 +28,17 @@ def pytest_addoption(parser):
                      help="database to run the suite against")
 
 
+#: Folders whose tests cannot depend on the database: pure rules, and the deployment kit (nginx,
+#: systemd units) in front of the app. Marked ``once``, they run in the SQLite pass only.
+ONCE_FOLDERS = ("unit", "deploy")
+
+
 def pytest_collection_modifyitems(config, items):
-    """Tests under tests/unit are pure rules: marked ``once``, they run in the SQLite pass only."""
-    unit = Path(__file__).parent / "unit"
+    here = Path(__file__).parent
+    once = [here / name for name in ONCE_FOLDERS]
     for item in items:
-        if unit in Path(str(item.fspath)).parents:
+        parents = Path(str(item.fspath)).parents
+        if any(folder in parents for folder in once):
             item.add_marker(pytest.mark.once)
 
 
