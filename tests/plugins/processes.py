@@ -9,12 +9,20 @@ def child_environment(drop_prefixes: tuple[str, ...] = (), **settings: str) -> d
     """This test run's environment for a child process, less ``drop_prefixes`` and CLOCK_START_AT,
     plus ``settings``.
 
-    Under ../shared/tools/at-hour (libfaketime preloaded) the child keeps the shifted wall clock but
-    gets the real monotonic clock: with a shifted one, timed waits (threading.Event.wait, hence
-    APScheduler's loop) never return in Debian 12's libfaketime and a scheduler would stand still.
+    The processes a test starts are handed their instant explicitly (CLOCK_START_AT, or a tick's
+    date), so they do not inherit libfaketime from ../shared/tools/at-hour: Debian 12's libfaketime
+    breaks timed waits in a Python child either way (with the monotonic clock shifted,
+    threading.Event.wait never returns, so APScheduler stands still; with it unshifted, time.sleep
+    fails with EINVAL). The test process itself, and servers it starts directly, keep the shift.
     """
-    env = {k: v for k, v in os.environ.items() if k != "CLOCK_START_AT" and not k.startswith(drop_prefixes or ("\0",))}
+    drop = drop_prefixes or ("\0",)
+    env = {k: v for k, v in os.environ.items() if k != "CLOCK_START_AT" and not k.startswith(drop)}
     if "faketime" in env.get("LD_PRELOAD", ""):
-        env["FAKETIME_DONT_FAKE_MONOTONIC"] = "1"
+        kept = [lib for lib in env["LD_PRELOAD"].split(":") if lib and "faketime" not in lib]
+        env.pop("LD_PRELOAD")
+        if kept:
+            env["LD_PRELOAD"] = ":".join(kept)
+        for name in [k for k in env if k.startswith(("FAKETIME", "DONT_FAKE"))]:
+            env.pop(name)
     env.update(settings)
     return env
