@@ -19,7 +19,16 @@ from app.admin.services import ORG_FIELDS, save_organisation
 from app.core.enums import OrganisationKind
 from app.core.errors import DomainError
 from app.core.text import strip_diacritics
-from app.directory.tables import Column, Problem, Sheet, email_problem, read_table, text_cell, write_table
+from app.directory.tables import (
+    Column,
+    ImportOutcome,
+    Problem,
+    Sheet,
+    email_problem,
+    read_table,
+    text_cell,
+    write_table,
+)
 from app.extensions import db
 from app.models import Organisation
 
@@ -57,14 +66,7 @@ class Entry:
 
 
 @dataclass
-class ImportResult:
-    entries: list[Entry] = field(default_factory=list)
-    problems: list[Problem] = field(default_factory=list)
-    written: bool = False
-
-    def count(self, action: str) -> int:
-        return sum(1 for e in self.entries if e.action == action)
-
+class ImportResult(ImportOutcome):
     @property
     def summary(self) -> str:
         return (f"created {self.count('create')}, changed {self.count('update')}, unchanged {self.count('unchanged')}, "

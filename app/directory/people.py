@@ -17,7 +17,16 @@ from app.auth.services import create_user
 from app.core.enums import Role
 from app.core.errors import DomainError
 from app.core.text import strip_diacritics
-from app.directory.tables import Column, Problem, Sheet, email_problem, read_table, text_cell, write_table
+from app.directory.tables import (
+    Column,
+    ImportOutcome,
+    Problem,
+    Sheet,
+    email_problem,
+    read_table,
+    text_cell,
+    write_table,
+)
 from app.extensions import db
 from app.models import Organisation, User
 
@@ -48,15 +57,9 @@ class Entry:
 
 
 @dataclass
-class ImportResult:
-    entries: list[Entry] = field(default_factory=list)
-    problems: list[Problem] = field(default_factory=list)
-    written: bool = False
+class ImportResult(ImportOutcome):
     #: Invitations to send once the transaction has committed.
     invitations: list[PendingMail] = field(default_factory=list)
-
-    def count(self, action: str) -> int:
-        return sum(1 for e in self.entries if e.action == action)
 
     @property
     def summary(self) -> str:

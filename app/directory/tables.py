@@ -55,6 +55,18 @@ class Sheet:
     rows: list[tuple[int, dict[str, str]]] = field(default_factory=list)
 
 
+@dataclass
+class ImportOutcome:
+    """What an import plans or did, entry by entry (each entry has an ``action``), and what is wrong."""
+
+    entries: list = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+    written: bool = False
+
+    def count(self, action: str) -> int:
+        return sum(1 for e in self.entries if e.action == action)
+
+
 class FileRefused(Exception):
     def __init__(self, problems: list[Problem]):
         super().__init__("; ".join(str(p) for p in problems))

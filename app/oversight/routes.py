@@ -294,7 +294,8 @@ def _back(default_endpoint: str = "oversight.overdue", anchor: str | None = None
     return redirect(f"{target.split('#')[0]}#{anchor}" if anchor else target)
 
 
-def _commit_or_flash(action, success: str):
+def _commit_or_flash(action, success: str | None):
+    """Run a service call and commit; a refusal is flashed and rolled back (None is returned)."""
     try:
         result = action()
         db.session.commit()
@@ -304,7 +305,8 @@ def _commit_or_flash(action, success: str):
             raise
         flash(error.message, "danger")
         return None
-    flash(success, "success")
+    if success:
+        flash(success, "success")
     return result
 
 
@@ -319,14 +321,9 @@ def remind(task_id: int):
     item_id = int(form.item_id.data) if (form.item_id.data or "").isdigit() else None
     # Back to the row the reminder was sent from (the list) or to the reminder history (the task's page).
     anchor = f"overdue-{task_id}-{item_id or 0}" if "/actions" not in request.form.get("next", "") else "reminders"
-    try:
-        result = services.send_manual_reminder(current_user, task, item_id=item_id, message=form.message.data or "")
-        db.session.commit()
-    except DomainError as error:
-        db.session.rollback()
-        if isinstance(error, NotFound):
-            raise
-        flash(error.message, "danger")
+    result = _commit_or_flash(lambda: services.send_manual_reminder(
+        current_user, task, item_id=item_id, message=form.message.data or ""), None)
+    if result is None:
         return _back(anchor=anchor)
     said = manual_reminders.outcome(result.sent, result.failed)
     flash(said.message, said.category)
