@@ -15,6 +15,7 @@ from app.api.openapi import json_body, query_args
 from app.api.routes import _with_etag, expected_version
 from app.api.schemas import organisation_ref
 from app.core.errors import NotFound, ValidationFailed
+from app.core.periods import Period, parse_period
 from app.extensions import db
 from app.models import Organisation
 from app.reports import agency_inputs
@@ -23,15 +24,15 @@ from app.reports.narrative import draft_warnings
 from app.reports.tallies import printed_tally
 
 
-def _period(code: str) -> report_services.Period:
+def _period(code: str) -> Period:
     try:
-        return report_services.parse_period_code(code)
+        return parse_period(code)
     except ValidationFailed as error:
         error.field = "period"
         raise
 
 
-def _report(period: report_services.Period):
+def _report(period: Period):
     row = report_services.find_report(period)
     if row is None:
         raise NotFound(_("Chưa có báo cáo %(p)s; Văn phòng cần mở báo cáo trước.", p=period.label))

@@ -40,6 +40,7 @@ from app.api.schemas import (
 from app.core.clock import today_local
 from app.core.enums import TaskKind
 from app.core.errors import NotFound, ValidationFailed
+from app.core.periods import parse_period
 from app.directives import services as directive_services
 from app.extensions import db
 from app.models import ContentItem, Directive, Organisation, Task
@@ -420,7 +421,7 @@ def overdue():
     args = query_args()
     filters = oversight_services.OverdueFilters(
         as_of=args.get("as_of") or today_local(),
-        period=oversight_services.parse_period(args["period"]) if "period" in args else None,
+        period=parse_period(args["period"]) if "period" in args else None,
         directive_id=args.get("directive_id"),
         agency_id=organisation_id(args.get("agency"), "agency"),
         kind=TaskKind(args["kind"]) if "kind" in args else None,
@@ -462,7 +463,7 @@ def quarterly_report():
 
     args = query_args()
     try:
-        period = report_services.parse_period_code(args["quarter"])
+        period = parse_period(args["quarter"], field="quarter")
     except ValidationFailed as error:
         error.field = "quarter"
         raise

@@ -33,6 +33,7 @@ from app.core.enums import (
     TaskKind,
     TaskStatus,
 )
+from app.core.periods import Period
 from app.extensions import db
 from app.models import (
     ContentItem,
@@ -57,7 +58,6 @@ BENCH_PREFIX = "BENCH-"
 BENCH_EMAIL_DOMAIN = "bench.example"
 BATCH = 5000
 
-_ROMAN = {1: "I", 2: "II", 3: "III", 4: "IV"}
 
 #: (code suffix, name, kind) of the first agencies; more are numbered departments.
 _AGENCY_NAMES = [
@@ -198,14 +198,12 @@ def _at(day: date, hour: int = 9) -> datetime:
 
 
 def _quarter_end(day: date) -> date:
-    month = ((day.month - 1) // 3 + 1) * 3
-    nxt = date(day.year + (month == 12), month % 12 + 1, 1)
-    return nxt - timedelta(days=1)
+    return Period.quarter_containing(day).end
 
 
 def _quarter_label(day: date) -> tuple[str, int, int]:
-    quarter = (day.month - 1) // 3 + 1
-    return f"quý {_ROMAN[quarter]}/{day.year}", day.year, quarter
+    quarter = Period.quarter_containing(day)
+    return quarter.label, quarter.year, quarter.index
 
 
 def _insert(table: sa.Table, rows: list[dict], *, returning: bool = True) -> list[int]:
@@ -291,7 +289,7 @@ class _Generator:
     # -- meetings and directives -------------------------------------------------------------
     def directives(self) -> None:
         meetings, meeting_days = [], []
-        day = date(self.start.year, ((self.start.month - 1) // 3) * 3 + 1, 14)
+        day = Period.quarter_containing(self.start).start.replace(day=14)
         while day <= self.end:
             label, year, quarter = _quarter_label(day)
             meetings.append({"kind": MeetingKind.PERIODIC, "period_label": label, "year": year, "quarter": quarter,
@@ -511,7 +509,7 @@ class _Generator:
         for indicator_id, (year, target, user_id) in zip(ids, plans, strict=True):
             achieved = rng.uniform(0.3, 1.25)
             for quarter in (1, 2, 3, 4):
-                as_of = _quarter_end(date(year, 3 * quarter, 1))
+                as_of = Period.quarter(year, quarter).end
                 if as_of > self.end:
                     break
                 actual = round(target * achieved * quarter / 4)

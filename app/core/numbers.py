@@ -31,6 +31,8 @@ from fractions import Fraction
 
 from flask_babel import lazy_gettext as _l
 
+from app.core.periods import PERIOD_INDEXES, Period
+
 __all__ = [
     "Number",
     "NumberFormatError",
@@ -372,6 +374,9 @@ _PERIOD_KINDS = {
 }  # fmt: skip
 
 
+_PERIOD_KIND_CODES = {"quý": "quarter", "6 tháng": "half", "9 tháng": "nine_months", "năm": "year"}
+
+
 def _period_kind(kind: str) -> str:
     key = " ".join(unicodedata.normalize("NFC", kind).lower().split())
     if key not in _PERIOD_KINDS:
@@ -388,24 +393,17 @@ def _check_index(kind: str, index: int | None, allowed: range) -> int:
 
 
 def period_label(year: int, kind: str, index: int | None = None) -> str:
-    """Reporting period as written in reports (kỳ báo cáo).
+    """Reporting period as written in reports (kỳ báo cáo), kinds named in Vietnamese.
 
     "quý" 2 → "quý II/2024"; "6 tháng" 1/2 → "6 tháng đầu/cuối năm 2024"; "9 tháng" →
-    "9 tháng đầu năm 2024"; "năm" → "năm 2024"; "tháng" 1 → "tháng 01/2024".
+    "9 tháng đầu năm 2024"; "năm" → "năm 2024" (all :attr:`app.core.periods.Period.label`);
+    "tháng" 1 → "tháng 01/2024".
     """
     canonical = _period_kind(kind)
-    if canonical == "quý":
-        return f"quý {roman(_check_index(canonical, index, range(1, 5)))}/{year}"
-    if canonical == "6 tháng":
-        half = _check_index(canonical, index, range(1, 3))
-        return f"6 tháng {'đầu' if half == 1 else 'cuối'} năm {year}"
-    if canonical == "9 tháng":
-        _check_index(canonical, index, range(1, 2))
-        return f"9 tháng đầu năm {year}"
     if canonical == "tháng":
         return f"tháng {_month(_check_index(canonical, index, range(1, 13)))}/{year}"
-    _check_index(canonical, index, range(1, 2))
-    return f"năm {year}"
+    period_kind = _PERIOD_KIND_CODES[canonical]
+    return Period(year, period_kind, _check_index(canonical, index, PERIOD_INDEXES[period_kind])).label
 
 
 def term_label(start_year: int, *, length: int = 5) -> str:

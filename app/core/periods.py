@@ -96,18 +96,26 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from flask_babel import gettext as _
+
+from app.core.errors import ValidationFailed
 from app.core.text import fold_tone_marks, normalize
 
 __all__ = [
     "KINDS",
+    "PERIOD_INDEXES",
     "RECURRENCES",
+    "Period",
     "DueMatch",
     "DueResolution",
     "PeriodPhraseError",
     "cycle_end",
     "find_due_phrases",
     "format_quarter_code",
+    "last_quarters",
+    "parse_period",
     "parse_quarter_code",
+    "period_choices",
     "quarter_bounds",
     "quarter_label",
     "quarter_of",
@@ -225,6 +233,118 @@ def cycle_end(recurrence: str, on: date) -> date:
     if recurrence == "yearly":
         return date(on.year, 12, 31)
     raise PeriodPhraseError(f"Chu kỳ lặp lại “{recurrence}” không hợp lệ.")
+
+
+# --------------------------------------------------------------------------- periods (kỳ)
+
+#: kind → allowed indexes; the quarter a period ends with (a half-year report is the Q2 session's).
+PERIOD_INDEXES = {"quarter": range(1, 5), "half": range(1, 3), "nine_months": range(1, 2), "year": range(1, 2)}
+_END_QUARTER = {"quarter": lambda i: i, "half": lambda i: 2 * i, "nine_months": lambda i: 3, "year": lambda i: 4}
+_FIRST_QUARTER = {"quarter": lambda i: i, "half": lambda i: 2 * i - 1, "nine_months": lambda i: 1, "year": lambda i: 1}
+_PERIOD_CODE = re.compile(r"(\d{4})(?:-(Q[1-4]|H[12]|9M|Y))?", re.IGNORECASE)
+
+
+@dataclass(frozen=True, order=True)
+class Period:
+    """Kỳ: a quarter, a half-year, the first nine months or a year.
+
+    The one definition of a period for filters, scorecards and reports: ``Period(2024, "quarter",
+    2)`` is quý II/2024 (1/4–30/6), whose working session the quarterly report serves.  Its code,
+    as in URLs, the CLI and the API, is "2024-Q2", "2024-H1", "2024-9M" or "2024" (a year; "2024-Y"
+    is read too).
+    """
+
+    year: int
+    kind: str = "year"
+    index: int = 1
+
+    def __post_init__(self) -> None:
+        if self.kind not in PERIOD_INDEXES:
+            raise ValidationFailed(_("Loại kỳ báo cáo không hợp lệ."), field="period_kind")
+        if self.index not in PERIOD_INDEXES[self.kind]:
+            raise ValidationFailed(_("Kỳ báo cáo không hợp lệ."), field="period_index")
+        if not 2000 <= self.year <= 2100:
+            raise ValidationFailed(_("Năm báo cáo phải từ 2000 đến 2100."), field="year")
+
+    @classmethod
+    def quarter(cls, year: int, quarter: int) -> Period:
+        return cls(year, "quarter", quarter)
+
+    @classmethod
+    def quarter_containing(cls, day: date) -> Period:
+        return cls.quarter(*quarter_of(day))
+
+    @property
+    def end_quarter(self) -> int:
+        """The quarter the period ends with: the session a report for it is prepared for."""
+        return _END_QUARTER[self.kind](self.index)
+
+    @property
+    def start(self) -> date:
+        return quarter_bounds(self.year, _FIRST_QUARTER[self.kind](self.index))[0]
+
+    @property
+    def end(self) -> date:
+        return quarter_bounds(self.year, self.end_quarter)[1]
+
+    @property
+    def code(self) -> str:
+        suffix = {"quarter": f"-Q{self.index}", "half": f"-H{self.index}", "nine_months": "-9M", "year": ""}[self.kind]
+        return f"{self.year}{suffix}"
+
+    @property
+    def label(self) -> str:
+        """As in running text: "quý II/2024", "6 tháng đầu năm 2024", "năm 2024"."""
+        if self.kind == "quarter":
+            return quarter_label(self.year, self.index)
+        if self.kind == "half":
+            return f"6 tháng {'đầu' if self.index == 1 else 'cuối'} năm {self.year}"
+        if self.kind == "nine_months":
+            return f"9 tháng đầu năm {self.year}"
+        return f"năm {self.year}"
+
+    def contains(self, day: date) -> bool:
+        return self.start <= day <= self.end
+
+    def previous_quarter(self) -> Period:
+        """The quarter before the one this period ends with."""
+        year, quarter = (self.year, self.end_quarter - 1) if self.end_quarter > 1 else (self.year - 1, 4)
+        return Period.quarter(year, quarter)
+
+    def next_quarter(self) -> Period:
+        """The quarter after the one this period ends with."""
+        year, quarter = (self.year, self.end_quarter + 1) if self.end_quarter < 4 else (self.year + 1, 1)
+        return Period.quarter(year, quarter)
+
+
+def parse_period(code: str | None, *, field: str = "period") -> Period:
+    """"2024-Q2", "2024-H1", "2024-9M", "2024" or "2024-Y" → :class:`Period`; a clear message otherwise."""
+    match = _PERIOD_CODE.fullmatch((code or "").strip()) if isinstance(code, str | None) else None
+    if match is None or not 2000 <= int(match.group(1)) <= 2100:
+        raise ValidationFailed(
+            _("Kỳ “%(code)s” không hợp lệ (ví dụ: 2024, 2024-H1, 2024-9M, 2024-Q2).", code=str(code or "")), field=field)
+    year, token = int(match.group(1)), (match.group(2) or "Y").upper()
+    if token[0] in "QH":
+        return Period(year, "quarter" if token[0] == "Q" else "half", int(token[1]))
+    return Period(year, "nine_months" if token == "9M" else "year")
+
+
+def last_quarters(day: date, n: int = 4) -> list[Period]:
+    """The quarter containing ``day`` and the n − 1 before it, oldest first."""
+    quarters = [Period.quarter_containing(day)]
+    while len(quarters) < n:
+        quarters.append(quarters[-1].previous_quarter())
+    return list(reversed(quarters))
+
+
+def period_choices(today: date, years: int = 3) -> list[tuple[str, str]]:
+    """Codes and labels for the period pickers: recent years, halves and quarters begun by ``today``, newest first."""
+    out: list[tuple[str, str]] = []
+    for year in range(today.year, today.year - years, -1):
+        candidates = [Period(year), Period(year, "half", 2), Period(year, "half", 1),
+                      *(Period.quarter(year, q) for q in (4, 3, 2, 1))]
+        out.extend((p.code, p.label[0].upper() + p.label[1:]) for p in candidates if p.start <= today)
+    return out
 
 
 # --------------------------------------------------------------------------- matching

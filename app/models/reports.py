@@ -9,6 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.core.db import Base, TimestampMixin
 from app.core.enums import ReportState, enum_column
+from app.core.periods import Period
 from app.models.directives import Meeting
 
 
@@ -23,6 +24,11 @@ class PeriodReport(TimestampMixin, Base):
     #: "quarter", "half", "nine_months" or "year".
     period_kind: Mapped[str] = mapped_column(sa.String(16))
     period_index: Mapped[int] = mapped_column(default=1)
+
+    @property
+    def period(self) -> Period:
+        return Period(self.year, self.period_kind, self.period_index)
+
     #: The session the report is prepared for, and the earlier one whose conclusion section I reports.
     meeting_id: Mapped[int | None] = mapped_column(sa.ForeignKey("meeting.id"))
     previous_meeting_id: Mapped[int | None] = mapped_column(sa.ForeignKey("meeting.id"))

@@ -23,10 +23,11 @@ def oversight_agency_scorecard():
     from flask_login import current_user
 
     from app.core.clock import today_local
-    from app.oversight.services import current_quarter, default_cutoff, open_explanations_count, scorecard_for
+    from app.core.periods import Period
+    from app.oversight.services import default_cutoff, open_explanations_count, scorecard_for
 
     today = today_local()
-    period = current_quarter(today)
+    period = Period.quarter_containing(today)
     card = scorecard_for(current_user.organisation, period, default_cutoff(period, today))
     return {"card": card, "open_explanations": open_explanations_count(current_user)}
 

@@ -16,6 +16,7 @@ from app.core.args import int_arg
 from app.core.clock import today_local
 from app.core.enums import OVERSIGHT_ROLES, TaskKind
 from app.core.errors import DomainError, NotFound, ValidationFailed
+from app.core.periods import Period, parse_period, period_choices
 from app.core.permissions import has_permission, requires
 from app.core.templating import per_language
 from app.extensions import db
@@ -60,7 +61,7 @@ def _overdue_filters() -> tuple[services.OverdueFilters, OverdueFilterForm]:
     period = None
     if form.period.data:
         try:
-            period = services.parse_period(form.period.data)
+            period = parse_period(form.period.data)
         except ValidationFailed as error:
             flash(error.message, "warning")
     kind = None
@@ -137,7 +138,7 @@ def _filter_options(snapshot, filters: services.OverdueFilters, summary: service
     if filters.agency_id and str(filters.agency_id) not in {a[0] for a in agencies}:
         agencies.append((str(filters.agency_id), _("Cơ quan đã chọn (không có nội dung quá hạn)")))
     options = {
-        "period": _options_html([("", _("Mọi kỳ")), *services.period_choices(today_local())],
+        "period": _options_html([("", _("Mọi kỳ")), *period_choices(today_local())],
                                 filters.period.code if filters.period else ""),
         "directive": _options_html([("", _("Mọi văn bản")), *directives], filters.directive_id),
         "agency": _options_html([("", _("Mọi cơ quan")), *agencies], filters.agency_id),
@@ -387,22 +388,22 @@ def answer_explanation(request_id: int):
 # --------------------------------------------------------------------------------------------
 
 
-def _scorecard_params() -> tuple[services.Period, date, ScorecardFilterForm]:
+def _scorecard_params() -> tuple[Period, date, ScorecardFilterForm]:
     form = ScorecardFilterForm(request.args)
     if not form.validate():
         _form_errors(form)
     today = today_local()
-    period = services.current_quarter(today)
+    period = Period.quarter_containing(today)
     if form.period.data:
         try:
-            period = services.parse_period(form.period.data)
+            period = parse_period(form.period.data)
         except ValidationFailed as error:
             flash(error.message, "warning")
     cutoff = _day(form.cutoff.data, services.default_cutoff(period, today))
     if cutoff < period.start:
         flash(_("Ngày chốt số liệu phải từ ngày đầu kỳ (%(d)s) trở đi.", d=period.start.strftime("%d/%m/%Y")), "warning")
         cutoff = services.default_cutoff(period, today)
-    options = services.period_choices(today)
+    options = period_choices(today)
     if period.code not in {code for code, _label in options}:
         options.insert(0, (period.code, period.label))
     form.period.choices = choices(options)
@@ -531,7 +532,7 @@ def calendar_feed(token: str):
 def chart_data(name: str):
     today = today_local()
     try:
-        period = services.parse_period(request.args["period"]) if request.args.get("period") else services.current_quarter(today)
+        period = parse_period(request.args["period"]) if request.args.get("period") else Period.quarter_containing(today)
     except ValidationFailed as error:
         return jsonify(error={"code": error.code, "message": error.message}), 422
     cutoff = services.default_cutoff(period, today)

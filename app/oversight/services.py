@@ -50,7 +50,7 @@ from app.core.enums import (
 )
 from app.core.errors import Conflict, NotFound, ValidationFailed
 from app.core.numbers import percent_value
-from app.core.periods import PeriodPhraseError, parse_quarter_code, quarter_bounds, quarter_label, quarter_of
+from app.core.periods import Period, last_quarters
 from app.core.permissions import (
     agency_role_in_task,
     can_view_task,
@@ -117,80 +117,6 @@ def escalation_label(level: int) -> str:
 
 def bucket_label(code: str) -> str:
     return {"1-7": _("1–7 ngày"), "8-30": _("8–30 ngày"), "30+": _("trên 30 ngày")}[code]
-
-
-# ============================================================================================
-# Periods (kỳ): a year, a half-year or a quarter, named by a code as in the URLs ("2024-Q2")
-# ============================================================================================
-
-_PERIOD_CODE = re.compile(r"^(\d{4})(?:-(Q[1-4]|H[12]))?$", re.IGNORECASE)
-
-
-@dataclass(frozen=True)
-class Period:
-    code: str
-    start: date
-    end: date
-    label: str
-
-    @property
-    def year(self) -> int:
-        return self.start.year
-
-
-def parse_period(code: str | None) -> Period:
-    """"2024" (năm), "2024-H1" (6 tháng), "2024-Q2" (quý); a clear message for anything else."""
-    match = _PERIOD_CODE.match((code or "").strip())
-    if match is None or not 2000 <= int(match.group(1)) <= 2100:
-        raise ValidationFailed(_("Kỳ “%(code)s” không hợp lệ (ví dụ: 2024, 2024-H1, 2024-Q2).", code=code or ""),
-                               field="period")
-    year, part = int(match.group(1)), (match.group(2) or "").upper()
-    if not part:
-        return Period(f"{year}", date(year, 1, 1), date(year, 12, 31), _("năm %(y)d", y=year))
-    if part.startswith("H"):
-        first = part == "H1"
-        return Period(f"{year}-{part}", date(year, 1 if first else 7, 1), date(year, 6, 30) if first else date(year, 12, 31),
-                      _("6 tháng đầu năm %(y)d", y=year) if first else _("6 tháng cuối năm %(y)d", y=year))
-    try:
-        y, q = parse_quarter_code(f"{year}-{part}")
-    except PeriodPhraseError as error:  # pragma: no cover - the regex only lets valid quarters through
-        raise ValidationFailed(str(error), field="period") from None
-    start, end = quarter_bounds(y, q)
-    return Period(f"{y}-Q{q}", start, end, quarter_label(y, q))
-
-
-def quarter_period(year: int, quarter: int) -> Period:
-    return parse_period(f"{year}-Q{quarter}")
-
-
-def current_quarter(today: date) -> Period:
-    return quarter_period(*quarter_of(today))
-
-
-def last_quarters(day: date, n: int = 4) -> list[Period]:
-    """The quarter containing ``day`` and the n − 1 before it, oldest first."""
-    year, quarter = quarter_of(day)
-    out = []
-    for _i in range(n):
-        out.append(quarter_period(year, quarter))
-        year, quarter = (year, quarter - 1) if quarter > 1 else (year - 1, 4)
-    return list(reversed(out))
-
-
-def period_choices(today: date, years: int = 3) -> list[tuple[str, str]]:
-    """Codes and labels for the period pickers: recent years, halves and quarters, newest first."""
-    out: list[tuple[str, str]] = []
-    for year in range(today.year, today.year - years, -1):
-        out.append((f"{year}", _("Năm %(y)d", y=year)))
-        for half in ("H2", "H1"):
-            period = parse_period(f"{year}-{half}")
-            if period.start <= today:
-                out.append((period.code, period.label))
-        for quarter in (4, 3, 2, 1):
-            period = quarter_period(year, quarter)
-            if period.start <= today:
-                out.append((period.code, period.label))
-    return out
 
 
 # ============================================================================================

@@ -22,6 +22,7 @@ from datetime import date, timedelta
 from typing import NamedTuple, Protocol
 
 from app.core.enums import ReminderKind, TaskKind, TaskStatus
+from app.core.periods import quarter_of
 from app.reminders.policy import ReminderPolicy
 
 
@@ -186,10 +187,6 @@ def _overdue_reminders(ob: Obligation, today: date, policy: ReminderPolicy, cal:
             kind, audience = ESCALATION_KINDS[level]
             found.append(DueReminder(kind, kind.value, ob.task_id, ob.org_id, ob.due_date, audience, late))
     return found
-
-
-def quarter_of(day: date) -> tuple[int, int]:
-    return day.year, (day.month - 1) // 3 + 1
 
 
 def quarterly_meeting_dates(

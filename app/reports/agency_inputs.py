@@ -18,13 +18,14 @@ from app.core import audit
 from app.core.clock import today_local
 from app.core.enums import AGENCY_ROLES
 from app.core.errors import PermissionDenied, ValidationFailed
+from app.core.periods import Period
 from app.core.permissions import require
 from app.core.text import normalize
 from app.extensions import db
 from app.models import AgencyPeriodInput, Indicator, Organisation
 from app.progress import indicators as arithmetic
 from app.reports.narrative import prefills
-from app.reports.services import Period, check_version, find_report, narrative_of
+from app.reports.services import check_version, find_report, narrative_of
 from app.reports.tallies import (
     TALLY_KINDS,
     AgencyTally,
@@ -68,7 +69,7 @@ def _indicators(org: Organisation, year: int) -> list[Indicator]:
 def report_as_of(period: Period) -> date:
     """The cut-off the period's report uses (its draft's, or today within the period)."""
     report = find_report(period)
-    return report.as_of if report is not None else min(today_local(), period.end_date)
+    return report.as_of if report is not None else min(today_local(), period.end)
 
 
 def agency_input_preview(org: Organisation, period: Period) -> AgencyTally | None:

@@ -28,15 +28,16 @@ def _parse_day(value: str) -> date:
 
 def export_period(code: str, as_of_text: str | None, out: Path) -> list[str]:
     """Build the period's report as of the cut-off and write it to ``out`` by extension; return warnings."""
+    from app.core.periods import parse_period
     from app.reports.docx import PdfUnavailable, convert_to_pdf, render_docx
-    from app.reports.services import build_period_report, find_report, parse_period_code
+    from app.reports.services import build_period_report, find_report
     from app.reports.xlsx import annex_for
 
     suffix = out.suffix.lower()
     if suffix not in (".docx", ".xlsx", ".pdf"):
         raise click.BadParameter("tệp ra phải là .docx, .xlsx hoặc .pdf", param_hint="--out")
     try:
-        period = parse_period_code(code)
+        period = parse_period(code, field="quarter")
         row = find_report(period)
         if as_of_text is None and row is None:
             raise click.BadParameter("chưa có báo cáo cho kỳ này; cần nhập --as-of", param_hint="--as-of")

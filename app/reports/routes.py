@@ -14,6 +14,7 @@ from app.core.clock import today_local
 from app.core.enums import AGENCY_ROLES
 from app.core.errors import DomainError, NotFound
 from app.core.numbers import date_vn
+from app.core.periods import Period, parse_period
 from app.core.permissions import has_permission, requires
 from app.extensions import db
 from app.models import Meeting, Organisation
@@ -39,7 +40,7 @@ def _download(data: bytes, name: str, mimetype: str):
 
 
 def _file_stem(report) -> str:
-    return f"bao-cao-{svc.Period(report.year, report.period_kind, report.period_index).code}"
+    return f"bao-cao-{report.period.code}"
 
 
 def _tallied_agencies() -> list[Organisation]:
@@ -56,7 +57,7 @@ def _tallied_agencies() -> list[Organisation]:
 def index():
     reports = svc.list_reports()
     today = today_local()
-    current_period = svc.Period(today.year, "quarter", (today.month - 1) // 3 + 1)
+    current_period = Period.quarter_containing(today)
     form = NewReportForm() if has_permission(current_user, "report.edit") else None
     if form is not None and not form.is_submitted():
         form.year.data, form.period_kind.data = current_period.year, "quarter"
@@ -74,7 +75,7 @@ def create():
         flash(_("Vui lòng kiểm tra lại năm, kỳ và ngày chốt số liệu."), "danger")
         return redirect(url_for("reports.index"))
     try:
-        period = svc.Period(form.year.data, form.period_kind.data, form.period_index.data)
+        period = Period(form.year.data, form.period_kind.data, form.period_index.data)
         report = svc.create_report(current_user, period, form.as_of.data)
         db.session.commit()
     except DomainError as error:
@@ -116,7 +117,7 @@ def _render_editor(report, form, *, status: int = 200):
     freeze = FreezeForm(formdata=None, version=str(report.version_id))
     return render_template(
         "reports/edit.html", report=report, built=built, form=form, regenerate=regenerate, freeze=freeze,
-        period=svc.Period(report.year, report.period_kind, report.period_index),
+        period=report.period,
         can_edit=has_permission(current_user, "report.edit"), tallied=_tallied_agencies(),
         pdf_available=soffice_path() is not None,
     ), status
@@ -264,7 +265,7 @@ def version_docx(report_id: int, version_no: int):
 def version_annex(report_id: int, version_no: int):
     report = svc.get_report(report_id)
     version = svc.get_version(report, version_no)
-    period = svc.Period(report.year, report.period_kind, report.period_index)
+    period = report.period
     data = render_annex(svc.version_annex(version), period_label=period.label, as_of=svc.version_as_of(version))
     return _download(data, f"{_file_stem(report)}-v{version_no}-phu-luc.xlsx", XLSX_MIMETYPE)
 
@@ -301,7 +302,7 @@ def carry_over(report_id: int):
         status = 422
     meeting = db.session.get(Meeting, report.meeting_id) if report.meeting_id else None
     return render_template("reports/carry_over.html", report=report, candidates=candidates, form=form,
-                           meeting=meeting, period=svc.Period(report.year, report.period_kind, report.period_index)
+                           meeting=meeting, period=report.period
                            ), status
 
 
@@ -330,7 +331,7 @@ def _input_org(period_code: str) -> Organisation:
 @bp.route("/inputs/<period_code>", methods=["GET", "POST"])
 @requires("report.agency_input")
 def agency_input(period_code: str):
-    period = svc.parse_period_code(period_code)
+    period = parse_period(period_code)
     org = _input_org(period_code)
     entry = svc.get_agency_input(current_user, org, period)
     form = AgencyInputForm(obj=entry) if request.method == "GET" else AgencyInputForm()

@@ -58,8 +58,8 @@ from app.core.enums import (
     TaskStatus,
 )
 from app.core.errors import Conflict, NotFound, ValidationFailed
-from app.core.numbers import count, date_vn, period_label, place_date_line, roman
-from app.core.periods import quarter_bounds, quarter_label, quarter_of, report_period_heading
+from app.core.numbers import count, date_vn, place_date_line, roman
+from app.core.periods import Period, quarter_label, report_period_heading
 from app.core.permissions import issued_task_clause, require
 from app.core.text import fold_tone_marks, normalize
 from app.directives.sessions import session_quarter
@@ -105,7 +105,6 @@ __all__ = [
     "ConclusionUnit",
     "NARRATIVE_FIELDS",
     "Para",
-    "Period",
     "QuarterlyReport",
     "agency_input_preview",
     "agency_tally",
@@ -123,7 +122,6 @@ __all__ = [
     "get_version",
     "list_reports",
     "narrative_of",
-    "parse_period_code",
     "regenerate_report",
     "report_agencies",
     "report_conclusion",
@@ -139,68 +137,12 @@ __all__ = [
 # Periods
 # ============================================================================================
 
-#: period_kind → allowed indexes, and the quarter whose session the report is prepared for.
-_KIND_INDEXES = {"quarter": range(1, 5), "half": range(1, 3), "nine_months": range(1, 2), "year": range(1, 2)}
-_END_QUARTER = {"quarter": lambda i: i, "half": lambda i: 2 * i, "nine_months": lambda i: 3, "year": lambda i: 4}
-_CODE_RE = re.compile(r"(\d{4})-(Q[1-4]|H[12]|9M|Y)", re.IGNORECASE)
 PERIOD_KIND_LABELS = {
     "quarter": _l("Quý"),
     "half": _l("6 tháng"),
     "nine_months": _l("9 tháng"),
     "year": _l("Năm"),
 }
-
-
-@dataclass(frozen=True)
-class Period:
-    """Kỳ báo cáo: (2024, "quarter", 2) is the report for the quý II/2024 working session."""
-
-    year: int
-    kind: str
-    index: int = 1
-
-    def __post_init__(self) -> None:
-        if self.kind not in _KIND_INDEXES:
-            raise ValidationFailed(_("Loại kỳ báo cáo không hợp lệ."), field="period_kind")
-        if self.index not in _KIND_INDEXES[self.kind]:
-            raise ValidationFailed(_("Kỳ báo cáo không hợp lệ."), field="period_index")
-        if not 2000 <= self.year <= 2100:
-            raise ValidationFailed(_("Năm báo cáo phải từ 2000 đến 2100."), field="year")
-
-    @property
-    def label(self) -> str:
-        """As in running text: "quý II/2024", "6 tháng đầu năm 2024"."""
-        return period_label(self.year, self.kind, self.index)
-
-    @property
-    def end_quarter(self) -> int:
-        """The quarter whose session the report serves (a half-year report is the Q2 session's)."""
-        return _END_QUARTER[self.kind](self.index)
-
-    @property
-    def end_date(self) -> date:
-        return quarter_bounds(self.year, self.end_quarter)[1]
-
-    @property
-    def code(self) -> str:
-        """URL and CLI form: 2024-Q2, 2024-H1, 2024-9M, 2024-Y."""
-        suffix = {"quarter": f"Q{self.index}", "half": f"H{self.index}", "nine_months": "9M", "year": "Y"}[self.kind]
-        return f"{self.year}-{suffix}"
-
-
-def parse_period_code(code: str) -> Period:
-    """"2024-Q2" → Period(2024, "quarter", 2); a clear message for anything else."""
-    match = _CODE_RE.fullmatch((code or "").strip())
-    if match is None:
-        raise ValidationFailed(
-            _("Mã kỳ báo cáo “%(code)s” không đúng dạng (ví dụ 2024-Q2, 2024-H1, 2024-9M, 2024-Y).", code=code)
-        )
-    year, token = int(match.group(1)), match.group(2).upper()
-    if token.startswith("Q"):
-        return Period(year, "quarter", int(token[1]))
-    if token.startswith("H"):
-        return Period(year, "half", int(token[1]))
-    return Period(year, "nine_months" if token == "9M" else "year", 1)
 
 
 # ============================================================================================
@@ -670,13 +612,12 @@ def conclusion_result(meeting: Meeting, directives: Sequence[Directive], as_of: 
         if task_units:
             task_count += 1
             units.extend(task_units)
-    year, quarter = _meeting_quarter(meeting)
-    next_year, next_quarter = (year, quarter + 1) if quarter < 4 else (year + 1, 1)
+    next_quarter = Period.quarter(*_meeting_quarter(meeting)).next_quarter()
     return ConclusionResult(
         meeting_id=meeting.id, meeting_label=_meeting_label(meeting), held_on=meeting.held_on,
         chair=meeting.chair or "Thường trực Huyện ủy", participants=tuple(meeting.participant_list),
         directive_ids=tuple(sorted(ids)), directive_symbols=tuple(d.symbol or d.title for d in directives),
-        task_count=task_count, units=tuple(units), next_label=quarter_label(next_year, next_quarter),
+        task_count=task_count, units=tuple(units), next_label=next_quarter.label,
     )
 
 
@@ -1307,10 +1248,6 @@ def create_report(actor, period: Period, as_of: date) -> PeriodReport:
     return report
 
 
-def _period_of(report: PeriodReport) -> Period:
-    return Period(report.year, report.period_kind, report.period_index)
-
-
 def _clean_narrative(narrative: Mapping[str, str | None], agencies: Sequence[Organisation]) -> dict[str, str]:
     allowed_tally = {TALLY_PREFIX + o.code for o in agencies}
     values = {t.value for t in arithmetic.TallyTemplate}
@@ -1354,7 +1291,7 @@ def save_report(actor, report: PeriodReport, *, narrative: Mapping[str, str | No
         return report
     report.state = ReportState.DRAFT
     db.session.flush()
-    audit.record(actor, "update", report, summary=_("Sửa báo cáo %(p)s", p=_period_of(report).label),
+    audit.record(actor, "update", report, summary=_("Sửa báo cáo %(p)s", p=report.period.label),
                  before=old, after=new)
     return report
 
@@ -1363,7 +1300,7 @@ def regenerate_report(actor, report: PeriodReport, as_of: date, *, expected_vers
     """Rebuild the data parts from the data as of ``as_of`` (a new cut-off is allowed); edits are kept."""
     _require_editor(actor)
     check_version(report, expected_version)
-    period = _period_of(report)
+    period = report.period
     _check_as_of(period, as_of)
     before = audit.snapshot(report, REPORT_FIELDS)
     current, previous = _session_meetings(period, as_of)
@@ -1398,7 +1335,7 @@ def freeze_report(actor, report: PeriodReport, *, expected_version: int | None) 
     report.state = ReportState.FROZEN
     db.session.flush()
     audit.record(actor, "freeze", report, after={"version_no": number, "as_of": report.as_of.isoformat()},
-                 summary=_("Chốt báo cáo %(p)s, phiên bản %(n)d", p=_period_of(report).label, n=number))
+                 summary=_("Chốt báo cáo %(p)s, phiên bản %(n)d", p=report.period.label, n=number))
     return version
 
 
@@ -1462,15 +1399,9 @@ class CarryCandidate:
     carried: bool = False
 
 
-def _next_quarter_end(day: date) -> date:
-    year, quarter = quarter_of(day)
-    year, quarter = (year, quarter + 1) if quarter < 4 else (year + 1, 1)
-    return quarter_bounds(year, quarter)[1]
-
-
 def report_conclusion(report: PeriodReport) -> ConclusionResult | None:
     """Section I's figures alone (the previous session's conclusion at the report's cut-off)."""
-    _current, previous = _session_meetings(_period_of(report), report.as_of)
+    _current, previous = _session_meetings(report.period, report.as_of)
     if previous is None:
         return None
     issued, _drafts = _conclusions_of(previous)
@@ -1494,7 +1425,7 @@ def carry_over_candidates(report: PeriodReport) -> list[CarryCandidate]:
     next_ids = set(db.session.scalars(sa.select(Directive.id).where(Directive.meeting_id == meeting.id))) if meeting else set()
     base = meeting.held_on if meeting else report.as_of
     return [
-        CarryCandidate(tasks[tid], tuple(units), _next_quarter_end(base), carried=tasks[tid].directive_id in next_ids)
+        CarryCandidate(tasks[tid], tuple(units), Period.quarter_containing(base).next_quarter().end, carried=tasks[tid].directive_id in next_ids)
         for tid, units in by_task.items() if tid in tasks and tasks[tid].status is not TaskStatus.COMPLETED
     ]
 
@@ -1531,7 +1462,7 @@ def carry_over(actor, report: PeriodReport, choices: Mapping[int, date]) -> Dire
     meeting = db.session.get(Meeting, report.meeting_id) if report.meeting_id else None
     if meeting is None:
         raise ValidationFailed(_("Chưa có buổi làm việc định kỳ %(p)s trên hệ thống; hãy tạo buổi làm việc trước.",
-                                 p=_period_of(report).label))
+                                 p=report.period.label))
     candidates = {c.task.id: c for c in carry_over_candidates(report)}
     if any(tid not in candidates for tid in choices):
         raise ValidationFailed(_("Có nhiệm vụ không thuộc danh sách chưa hoàn thành của kỳ báo cáo."))
@@ -1557,7 +1488,8 @@ def _carry_task(actor, candidate: CarryCandidate, target: Directive, due: date, 
     db.session.add(TaskCarryOver(task_id=task.id, from_directive_id=task.directive_id, to_directive_id=target.id,
                                  previous_due_date=task.due_date, new_due_date=due, carried_at=now_utc(),
                                  carried_by_id=actor.id))
-    phrase = f"trong {quarter_label(*quarter_of(due))}" if due == quarter_bounds(*quarter_of(due))[1] else None
+    quarter = Period.quarter_containing(due)
+    phrase = f"trong {quarter.label}" if due == quarter.end else None
     if task.original_due_date is None:
         task.original_due_date = task.due_date
     task.directive_id, task.due_date, task.due_phrase, task.ordinal = target.id, due, phrase, ordinal

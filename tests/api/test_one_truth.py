@@ -14,6 +14,7 @@ import sqlalchemy as sa
 import time_machine
 
 from app.core.enums import TaskStatus
+from app.core.periods import parse_period
 from app.extensions import db
 from app.main import services as home_services
 from app.models import AuditEvent, ContentItem, ProgressReport, Task
@@ -106,7 +107,7 @@ def test_seven_tasks_eight_items_five_completed_at_task_level_every_view_agrees(
     home = chief_web.get("/").get_data(as_text=True)
     assert re.search(r'data-testid="overdue-count">\s*5\s*<', home)
     assert api_as(district.chief).get("/overdue").get_json()["total"] == 5
-    cards = oversight.scorecards(oversight.parse_period("2024"), DAY)
+    cards = oversight.scorecards(parse_period("2024"), DAY)
     assert sum(c.not_completed for c in cards) == 5
     by_org = {c.organisation_id: c for c in cards}
     # The five tasks' six units were done on time: BTG leads tasks 1 (two items), 3 and 5; MTTQ 2 and 4.

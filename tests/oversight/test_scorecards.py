@@ -11,12 +11,13 @@ import pytest
 
 from app.core.enums import Role, TaskKind, TaskStatus
 from app.core.errors import ValidationFailed
+from app.core.periods import last_quarters, parse_period
 from app.extensions import db
 from app.models import Indicator, IndicatorValue
 from app.oversight import services
 from tests.oversight.conftest import oracle_scorecards
 
-Q2 = services.parse_period("2024-Q2")
+Q2 = parse_period("2024-Q2")
 
 
 def _counts(card):
@@ -81,13 +82,13 @@ def test_cutoff_before_the_period_is_refused(district):
 
 def test_periods():
     assert (Q2.start, Q2.end, Q2.label) == (date(2024, 4, 1), date(2024, 6, 30), "quý II/2024")
-    h1 = services.parse_period("2024-h1")
+    h1 = parse_period("2024-h1")
     assert (h1.start, h1.end) == (date(2024, 1, 1), date(2024, 6, 30))
-    assert services.parse_period("2024").end == date(2024, 12, 31)
+    assert parse_period("2024").end == date(2024, 12, 31)
     for bad in ("2024-Q5", "24", "", "2024-Q1x"):
         with pytest.raises(ValidationFailed):
-            services.parse_period(bad)
-    assert [p.code for p in services.last_quarters(date(2024, 2, 10))] == ["2023-Q2", "2023-Q3", "2023-Q4", "2024-Q1"]
+            parse_period(bad)
+    assert [p.code for p in last_quarters(date(2024, 2, 10))] == ["2023-Q2", "2023-Q3", "2023-Q4", "2024-Q1"]
 
 
 def test_trend_over_four_quarters(district):
@@ -150,7 +151,7 @@ def test_generated_dataset_matches_recount(app, period, cutoff):
 
     seed_bench(tasks=400, agencies=5, years=2, end=date(2024, 9, 30), seed=11, password="Mat-khau-bench-2024")
     db.session.commit()
-    p = services.parse_period(period)
+    p = parse_period(period)
     cards = services.scorecards(p, cutoff, with_indicators=False)
     got = {c.organisation_id: {n: getattr(c, n) for n in services.CATEGORIES} for c in cards if c.total}
     assert got and got == oracle_scorecards(p.start, p.end, cutoff)

@@ -14,6 +14,7 @@ from pathlib import Path
 from docx.oxml.ns import qn
 
 from app.core.enums import Role
+from app.core.periods import Period
 from app.extensions import db
 from app.reports import services as svc
 from tests.reports.conftest import (
@@ -25,7 +26,7 @@ from tests.reports.conftest import (
 )
 
 DATA = json.loads((Path(__file__).parent / "data" / "seed003_q2_2024.json").read_text(encoding="utf-8"))
-PERIOD = svc.Period(2024, "quarter", 2)
+PERIOD = Period(2024, "quarter", 2)
 AS_OF = date(2024, 6, 20)
 
 

@@ -10,6 +10,7 @@ import sqlalchemy as sa
 
 from app.core.enums import DirectiveStatus, ReportState, Role, TaskStatus
 from app.core.errors import Conflict, PermissionDenied, ValidationFailed
+from app.core.periods import Period, parse_period
 from app.extensions import db
 from app.models import AgencyPeriodInput, AuditEvent, Directive, ReportVersion, Task, TaskCarryOver
 from app.reports import services as svc
@@ -155,7 +156,7 @@ def test_as03_tally_that_does_not_add_up_blocks_freezing(as01, agencies, office_
     block = next(b for b in report.agency_blocks if b.code == "MTTQ")
     assert "50" in block.tally_error and "51" in block.tally_error
     assert report.blocking
-    row = svc.create_report(office_user, svc.Period(2024, "quarter", 2), date(2024, 6, 20))
+    row = svc.create_report(office_user, Period(2024, "quarter", 2), date(2024, 6, 20))
     db.session.commit()
     with pytest.raises(ValidationFailed):
         svc.freeze_report(office_user, row, expected_version=row.version_id)
@@ -167,12 +168,12 @@ def test_agency_declared_total_that_does_not_match_is_refused(as01, agencies, fa
     add_as03(agencies)
     officer = factories.user(Role.AGENCY_OFFICER, agencies["MTTQ"])
     with pytest.raises(ValidationFailed) as error:
-        svc.save_agency_input(officer, agencies["MTTQ"], svc.Period(2024, "quarter", 2),
+        svc.save_agency_input(officer, agencies["MTTQ"], Period(2024, "quarter", 2),
                               {"results_text": "x", "declared_indicator_total": 50}, expected_version=None)
     assert "51" in error.value.message
     db.session.rollback()
     assert db.session.scalar(sa.select(sa.func.count()).select_from(AgencyPeriodInput)) == 0
-    entry = svc.save_agency_input(officer, agencies["MTTQ"], svc.Period(2024, "quarter", 2),
+    entry = svc.save_agency_input(officer, agencies["MTTQ"], Period(2024, "quarter", 2),
                                   {"results_text": "Kết quả.", "declared_indicator_total": 51}, expected_version=None)
     db.session.commit()
     assert entry.declared_indicator_total == 51
@@ -180,7 +181,7 @@ def test_agency_declared_total_that_does_not_match_is_refused(as01, agencies, fa
 
 def test_tally_template_is_selectable_per_report(as01, agencies, office_user):
     add_as03(agencies)
-    row = svc.create_report(office_user, svc.Period(2024, "quarter", 2), date(2024, 6, 20))
+    row = svc.create_report(office_user, Period(2024, "quarter", 2), date(2024, 6, 20))
     svc.save_report(office_user, row, narrative={"tally_template.MTTQ": "named_low"}, number=None, issued_on=None,
                     signer_name=None, signer_title=None, expected_version=row.version_id)
     db.session.commit()
@@ -209,7 +210,7 @@ def test_as06_header_title_recipients_signature(as01, chief):
 
 
 def test_as06_issued_number_and_date(as01, chief):
-    row = svc.create_report(chief, svc.Period(2024, "quarter", 2), date(2024, 6, 3))
+    row = svc.create_report(chief, Period(2024, "quarter", 2), date(2024, 6, 3))
     svc.save_report(chief, row, narrative={}, number=45, issued_on=date(2024, 6, 5), signer_name=None,
                     signer_title=None, expected_version=row.version_id)
     db.session.commit()
@@ -266,7 +267,7 @@ def test_footnotes_are_numbered_across_the_document(as01, agencies, office_user)
     db.session.add(AgencyPeriodInput(organisation_id=agencies["UBKT"].id, year=2024, period_kind="quarter",
                                      period_index=2, results_text="Thi hành kỷ luật 08 đồng chí[^Chi tiết kỷ luật]."))
     db.session.commit()
-    row = svc.create_report(office_user, svc.Period(2024, "quarter", 2), date(2024, 6, 20))
+    row = svc.create_report(office_user, Period(2024, "quarter", 2), date(2024, 6, 20))
     svc.save_report(office_user, row, narrative={"key_work": "- Quán triệt Đề án 09[^Đề án số 09-ĐA/TU]."},
                     number=None, issued_on=None, signer_name=None, signer_title=None, expected_version=row.version_id)
     db.session.commit()
@@ -280,7 +281,7 @@ def test_footnotes_are_numbered_across_the_document(as01, agencies, office_user)
 
 
 def test_regenerate_keeps_edits_and_picks_up_new_data(as01, office_user):
-    row = svc.create_report(office_user, svc.Period(2024, "quarter", 2), date(2024, 6, 20))
+    row = svc.create_report(office_user, Period(2024, "quarter", 2), date(2024, 6, 20))
     svc.save_report(office_user, row, narrative={"achievements": "- Các cơ quan đã tập trung vào cuộc."},
                     number=None, issued_on=None, signer_name=None, signer_title=None, expected_version=row.version_id)
     db.session.commit()
@@ -298,7 +299,7 @@ def test_regenerate_keeps_edits_and_picks_up_new_data(as01, office_user):
 
 
 def test_stale_save_is_a_conflict_and_changes_nothing(as01, office_user):
-    row = svc.create_report(office_user, svc.Period(2024, "quarter", 2), date(2024, 6, 20))
+    row = svc.create_report(office_user, Period(2024, "quarter", 2), date(2024, 6, 20))
     db.session.commit()
     stale = row.version_id
     svc.save_report(office_user, row, narrative={"causes": "Một"}, number=None, issued_on=None, signer_name=None,
@@ -313,7 +314,7 @@ def test_stale_save_is_a_conflict_and_changes_nothing(as01, office_user):
 
 def test_freeze_stores_figures_and_word_file(as01, office_user):
     add_key_indicators()
-    row = svc.create_report(office_user, svc.Period(2024, "quarter", 2), date(2024, 6, 20))
+    row = svc.create_report(office_user, Period(2024, "quarter", 2), date(2024, 6, 20))
     db.session.commit()
     version = svc.freeze_report(office_user, row, expected_version=row.version_id)
     db.session.commit()
@@ -329,14 +330,14 @@ def test_freeze_stores_figures_and_word_file(as01, office_user):
 
 
 def test_only_the_office_writes_reports(as01, factories, agencies):
-    period = svc.Period(2024, "quarter", 2)
+    period = Period(2024, "quarter", 2)
     for role in (Role.COMMITTEE, Role.AGENCY_HEAD, Role.AGENCY_OFFICER):
         with pytest.raises(PermissionDenied):
             svc.create_report(factories.user(role, agencies["BTG"]), period, date(2024, 6, 20))
 
 
 def test_one_report_per_period_and_cut_off_in_the_year(as01, office_user):
-    period = svc.Period(2024, "quarter", 2)
+    period = Period(2024, "quarter", 2)
     with pytest.raises(ValidationFailed):
         svc.create_report(office_user, period, date(2023, 12, 31))
     svc.create_report(office_user, period, date(2024, 6, 20))
@@ -345,30 +346,32 @@ def test_one_report_per_period_and_cut_off_in_the_year(as01, office_user):
         svc.create_report(office_user, period, date(2024, 6, 21))
 
 
-@pytest.mark.parametrize("code,expected", [
-    ("2024-Q2", ("quarter", 2, "quý II/2024", "6 THÁNG ĐẦU NĂM 2024")),
-    ("2024-H1", ("half", 1, "6 tháng đầu năm 2024", "6 THÁNG ĐẦU NĂM 2024")),
-    ("2024-9M", ("nine_months", 1, "9 tháng đầu năm 2024", "9 THÁNG ĐẦU NĂM 2024")),
-    ("2024-Y", ("year", 1, "năm 2024", "NĂM 2024")),
+@pytest.mark.parametrize("code,expected,canonical", [
+    ("2024-Q2", ("quarter", 2, "quý II/2024", "6 THÁNG ĐẦU NĂM 2024"), "2024-Q2"),
+    ("2024-H1", ("half", 1, "6 tháng đầu năm 2024", "6 THÁNG ĐẦU NĂM 2024"), "2024-H1"),
+    ("2024-9M", ("nine_months", 1, "9 tháng đầu năm 2024", "9 THÁNG ĐẦU NĂM 2024"), "2024-9M"),
+    ("2024-Y", ("year", 1, "năm 2024", "NĂM 2024"), "2024"),
+    ("2024", ("year", 1, "năm 2024", "NĂM 2024"), "2024"),
 ])
-def test_period_codes(code, expected):
+def test_period_codes(code, expected, canonical):
     from app.core.periods import report_period_heading
 
-    period = svc.parse_period_code(code)
+    period = parse_period(code)
     assert (period.kind, period.index, period.label, report_period_heading(2024, period.end_quarter)) == expected
-    assert period.code == code
+    assert period.code == canonical
+    assert parse_period(period.code) == period
 
 
 def test_bad_period_code_is_a_clear_refusal():
     with pytest.raises(ValidationFailed):
-        svc.parse_period_code("2024-Q5")
+        parse_period("2024-Q5")
 
 
 # --- AS-09 branch B: carry-over --------------------------------------------------------------
 
 
 def test_as09_carry_over_keeps_history_and_counts_once(as01, office_user):
-    row = svc.create_report(office_user, svc.Period(2024, "quarter", 2), date(2024, 6, 20))
+    row = svc.create_report(office_user, Period(2024, "quarter", 2), date(2024, 6, 20))
     db.session.commit()
     candidates = svc.carry_over_candidates(row)
     assert [c.task.id for c in candidates] == [as01.tan_binh_task.id]
@@ -407,7 +410,7 @@ def test_as09_carry_over_keeps_history_and_counts_once(as01, office_user):
 
 
 def test_carry_over_validates_due_dates_and_meeting(as01, office_user):
-    row = svc.create_report(office_user, svc.Period(2024, "quarter", 2), date(2024, 6, 20))
+    row = svc.create_report(office_user, Period(2024, "quarter", 2), date(2024, 6, 20))
     db.session.commit()
     with pytest.raises(ValidationFailed):
         svc.carry_over(office_user, row, {as01.tan_binh_task.id: date(2024, 6, 1)})

@@ -7,6 +7,7 @@ import json
 from datetime import date
 
 from app.core.enums import Role
+from app.core.periods import Period
 from app.extensions import db
 from app.models import PeriodReport
 from app.reports import services as svc
@@ -31,7 +32,7 @@ def test_regenerate_with_unsaved_edits_saves_them_first(client, office_user, rep
 
 
 def test_empty_parts_are_prefilled_and_flagged_not_bare_headings(client, office_user, report_row, agencies):  # noqa: F811
-    svc.save_agency_input(office_user, agencies["HND"], svc.Period(2024, "quarter", 2),
+    svc.save_agency_input(office_user, agencies["HND"], Period(2024, "quarter", 2),
                           {"difficulties_text": "Nguồn vốn Quỹ Hỗ trợ nông dân còn hạn chế."}, expected_version=None)
     db.session.commit()
     client.login(office_user)
@@ -65,7 +66,7 @@ def test_agency_writes_its_own_tally_sentence_and_office_sees_both(client, make_
     assert block.computed_tally_line == "Thực hiện đạt và vượt 06/13 chỉ tiêu, 07 chỉ tiêu đạt trên 50%."
     # The office's editor shows both sentences.
     office = factories.user(Role.OFFICE, agencies["VP"])
-    row = svc.create_report(office, svc.Period(2024, "quarter", 2), date(2024, 6, 20))
+    row = svc.create_report(office, Period(2024, "quarter", 2), date(2024, 6, 20))
     db.session.commit()
     office_client = make_client()
     office_client.login(office)

@@ -17,6 +17,7 @@ import time_machine
 from app.auth.services import issue_api_token
 from app.core.clock import today_local
 from app.core.enums import DirectiveStatus, Role
+from app.core.periods import Period
 from app.extensions import db
 from app.models import Task
 from app.oversight import services as oversight
@@ -118,7 +119,7 @@ def test_reminders_scorecards_and_overdue_review_ignore_drafts(app, smtp, factor
     result = tick(today_local())
     assert result.claimed == 0
     assert [m.subject for m in smtp.messages] == []
-    period = oversight.quarter_period(2024, 3)
+    period = Period.quarter(2024, 3)
     cards = oversight.scorecards(period, today_local(), organisation_ids=[w.own.id])
     assert [c.total for c in cards] == [0]
     assert [u for u in oversight.build_overdue_snapshot(today_local()).units if u.task_id == draft_task.id] == []

@@ -36,6 +36,7 @@ from hypothesis.stateful import (
 
 from app.core.enums import ReviewState, Role, TaskStatus
 from app.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from app.core.periods import parse_period
 from app.directives import services as directive_services
 from app.directives.services import ItemInput, TaskInput
 from app.extensions import db
@@ -240,7 +241,7 @@ class OneTruth(RuleBasedStateMachine):
         assert oversight.office_dashboard(w.chief, D).overdue_total == len(overdue)
         behind = sum(1 for u in units if u.is_open_on(D) and u.original_due is not None and u.original_due < D
                      and u.original_due.year == 2024)
-        cards = oversight.scorecards(oversight.parse_period("2024"), D)
+        cards = oversight.scorecards(parse_period("2024"), D)
         assert sum(c.not_completed for c in cards) == behind
         if not self.changed_due:
             assert behind == len(overdue)

@@ -1,17 +1,22 @@
 """Due phrases and quarters (domain.md §3.4, §6, §5.2, AS-09)."""
 
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 
+from app.core.errors import ValidationFailed
 from app.core.periods import (
     DueMatch,
     DueResolution,
+    Period,
     PeriodPhraseError,
     cycle_end,
     find_due_phrases,
     format_quarter_code,
+    last_quarters,
+    parse_period,
     parse_quarter_code,
+    period_choices,
     quarter_bounds,
     quarter_label,
     quarter_of,
@@ -415,3 +420,49 @@ def test_cycle_end(recurrence, day, end):
 def test_cycle_end_rejects_unknown_recurrence():
     with pytest.raises(PeriodPhraseError):
         cycle_end("daily", CREATED)
+
+
+# --------------------------------------------------------------------------- Period (kỳ): the one definition
+
+
+@pytest.mark.parametrize(
+    ("code", "canonical", "start", "end", "label", "end_quarter"),
+    [
+        ("2024-Q2", "2024-Q2", "2024-04-01", "2024-06-30", "quý II/2024", 2),
+        ("2024-q4", "2024-Q4", "2024-10-01", "2024-12-31", "quý IV/2024", 4),
+        ("2024-H1", "2024-H1", "2024-01-01", "2024-06-30", "6 tháng đầu năm 2024", 2),
+        ("2024-H2", "2024-H2", "2024-07-01", "2024-12-31", "6 tháng cuối năm 2024", 4),
+        ("2024-9M", "2024-9M", "2024-01-01", "2024-09-30", "9 tháng đầu năm 2024", 3),
+        ("2024", "2024", "2024-01-01", "2024-12-31", "năm 2024", 4),
+        (" 2024-Y ", "2024", "2024-01-01", "2024-12-31", "năm 2024", 4),
+    ],
+)
+def test_period_codes_bounds_and_labels(code, canonical, start, end, label, end_quarter):
+    period = parse_period(code)
+    assert (period.code, period.start, period.end, period.label, period.end_quarter) == (
+        canonical, d(start), d(end), label, end_quarter)
+    assert parse_period(period.code) == period
+    assert period.contains(d(start)) and period.contains(d(end)) and not period.contains(d(end) + timedelta(days=1))
+
+
+@pytest.mark.parametrize("bad", ["", None, "24", "2024-Q5", "2024-Q0", "2024-H3", "2024-10M", "1999", "2101-Q1", "2024-Q1x"])
+def test_bad_period_codes_are_refused_with_the_field(app, bad):
+    with app.test_request_context(), pytest.raises(ValidationFailed) as refused:
+        parse_period(bad, field="quarter")
+    assert refused.value.field == "quarter"
+
+
+def test_quarter_arithmetic_crosses_years():
+    q1 = Period.quarter(2024, 1)
+    assert q1.previous_quarter() == Period.quarter(2023, 4)
+    assert Period.quarter(2024, 4).next_quarter() == Period.quarter(2025, 1)
+    assert Period(2024, "half", 1).next_quarter() == Period.quarter(2024, 3)  # after the Q2 session
+    assert Period.quarter_containing(d("2024-12-31")) == Period.quarter(2024, 4)
+    assert [p.code for p in last_quarters(d("2024-02-10"))] == ["2023-Q2", "2023-Q3", "2023-Q4", "2024-Q1"]
+
+
+def test_period_choices_offer_only_periods_begun_newest_first():
+    codes = [code for code, _label in period_choices(d("2024-05-01"), years=2)]
+    assert codes == ["2024", "2024-H1", "2024-Q2", "2024-Q1", "2023", "2023-H2", "2023-H1",
+                     "2023-Q4", "2023-Q3", "2023-Q2", "2023-Q1"]
+    assert dict(period_choices(d("2024-05-01"), years=1))["2024-Q2"] == "Quý II/2024"
