@@ -70,7 +70,7 @@ def quarterly(quarter: str, as_of: str | None, out: Path) -> None:
 
 
 @report_cli.command("period")
-@click.option("--period", "code", required=True, help="Kỳ báo cáo: 2024-Q2, 2024-H1, 2024-9M hoặc 2024-Y.")
+@click.option("--period", "code", required=True, help="Kỳ báo cáo: 2024-Q2, 2024-H1, 2024-9M hoặc 2024 (cả năm; viết 2024-Y cũng được).")
 @click.option("--as-of", "as_of", default=None, help="Ngày chốt số liệu YYYY-MM-DD.")
 @click.option("--out", required=True, type=click.Path(dir_okay=False, path_type=Path), help="Tệp ra .docx, .xlsx hoặc .pdf.")
 def period(code: str, as_of: str | None, out: Path) -> None:
