@@ -27,7 +27,7 @@ def create_app(config_class: type[Config] | None = None, **overrides) -> Flask:
     register_cli(app)
     register_template_helpers(app)
     register_security_headers(app)
-    from app.core.errors import register_error_handlers
+    from app.core.error_pages import register_error_handlers
 
     register_error_handlers(app)
     return app
@@ -42,7 +42,7 @@ def register_extensions(app: Flask) -> None:
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True, compare_type=True)
     login_manager.init_app(app)
     mail.init_app(app)
-    from app.core.errors import refuse_unnamed_form_parts
+    from app.core.error_pages import refuse_unnamed_form_parts
 
     app.before_request(refuse_unnamed_form_parts)  # before the CSRF check, which assumes named parts
     csrf.init_app(app)
@@ -56,20 +56,17 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
-    from app.admin import bp as admin_bp
-    from app.api import bp as api_bp
-    from app.auth import bp as auth_bp
-    from app.directives import bp as directives_bp
-    from app.main import bp as main_bp
-    from app.oversight import bp as oversight_bp
-    from app.progress import bp as progress_bp
-    from app.reminders import bp as reminders_bp
-    from app.reports import bp as reports_bp
-    from app.tasks import bp as tasks_bp
+    """Each feature's blueprint (``app.X.blueprint``), once its view modules have attached their routes."""
+    import importlib
 
-    for blueprint in (auth_bp, main_bp, admin_bp, tasks_bp, directives_bp, progress_bp, reminders_bp,
-                      oversight_bp, reports_bp, api_bp):
-        app.register_blueprint(blueprint)
+    views = {"auth": ("routes", "recovery"), "main": ("routes",), "admin": ("routes", "imports"),
+             "tasks": ("routes",), "directives": ("routes",), "progress": ("routes",),
+             "reminders": ("routes",), "oversight": ("routes",), "reports": ("routes",),
+             "api": ("routes", "report_inputs")}
+    for feature, modules in views.items():
+        for module in modules:
+            importlib.import_module(f"app.{feature}.{module}")
+        app.register_blueprint(importlib.import_module(f"app.{feature}.blueprint").bp)
 
 
 def register_cli(app: Flask) -> None:

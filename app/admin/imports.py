@@ -12,7 +12,7 @@ from flask import Response, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from app.admin import bp
+from app.admin.blueprint import bp
 from app.admin.forms import ImportForm
 from app.auth.forms import EmptyForm
 from app.auth.links import invite, send_all

@@ -6,7 +6,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
-from app.admin import bp
+from app.admin.blueprint import bp
 from app.admin.forms import OrganisationForm, UserForm
 from app.admin.services import ORG_FIELDS, save_organisation, save_user
 from app.core.args import int_arg

@@ -12,7 +12,8 @@ from flask import Blueprint
 from flask_babel import gettext as _
 from werkzeug.exceptions import HTTPException
 
-from app.core.errors import CODES, DomainError, code_for, json_error
+from app.core.error_pages import json_error
+from app.core.errors import CODES, DomainError, code_for
 
 #: Every value ``error.code`` can take (documented as an enum).
 ERROR_CODES = tuple(CODES.values())

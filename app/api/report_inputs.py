@@ -9,8 +9,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
-from app.api import bp
 from app.api.auth import api_requires, api_user
+from app.api.blueprint import bp
 from app.api.openapi import json_body, query_args
 from app.api.routes import _with_etag, expected_version
 from app.api.schemas import organisation_ref

@@ -19,8 +19,8 @@ from flask_babel import gettext as _
 from sqlalchemy.orm import joinedload, selectinload
 from werkzeug.datastructures import FileStorage
 
-from app.api import bp
 from app.api.auth import api_requires, api_user
+from app.api.blueprint import bp
 from app.api.errors import PreconditionRequired, register_error_handlers
 from app.api.idempotency import idempotent
 from app.api.openapi import document, json_body, query_args

@@ -6,7 +6,7 @@ from __future__ import annotations
 from flask import flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 
-from app.auth import bp
+from app.auth.blueprint import bp
 from app.auth.forms import ForgotPasswordForm, SetPasswordForm
 from app.auth.links import INVITE, request_reset, send_all, use_link, valid_link
 from app.core.errors import ValidationFailed

@@ -7,7 +7,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 from werkzeug.exceptions import NotFound
 
-from app.auth import bp
+from app.auth.blueprint import bp
 from app.auth.forms import EmptyForm, LoginForm, PasswordForm, PreferencesForm
 from app.auth.services import (
     LoginRefused,

@@ -5,9 +5,11 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, registry
 
 from app.core.clock import now_utc
+from app.core.errors import Conflict
 
 # Deterministic constraint names so Alembic migrations are identical on SQLite and PostgreSQL.
 NAMING_CONVENTION = {
@@ -65,10 +67,6 @@ def check_version(obj, expected_version: int | str | None, message=None) -> None
         stale = True
     if not stale:
         return
-    from flask_babel import gettext as _
-
-    from app.core.errors import Conflict
-
     text = message() if callable(message) else message
     raise Conflict(text or _("Dữ liệu đã được người khác thay đổi trong lúc bạn sửa. Vui lòng tải lại trang và nhập lại."),
                    details={"current_version": obj.version_id})

@@ -29,7 +29,8 @@ from app.core.enums import (
 from app.core.errors import DomainError, NotFound
 from app.core.periods import PeriodPhraseError, resolve_due_phrase
 from app.core.permissions import has_permission, requires
-from app.directives import bp, services
+from app.directives import services
+from app.directives.blueprint import bp
 from app.directives.forms import (
     ActionForm,
     AttachmentForm,

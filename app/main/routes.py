@@ -9,7 +9,8 @@ from app.core.clock import now_utc, today_local
 from app.core.enums import Role
 from app.core.permissions import requires
 from app.extensions import db
-from app.main import bp, services
+from app.main import services
+from app.main.blueprint import bp
 from app.models import Notification
 
 

@@ -20,7 +20,8 @@ from app.core.periods import Period, parse_period, period_choices
 from app.core.permissions import has_permission, requires
 from app.core.templating import per_language
 from app.extensions import db
-from app.oversight import bp, manual_reminders, services
+from app.oversight import manual_reminders, services
+from app.oversight.blueprint import bp
 from app.oversight.forms import (
     CalendarForm,
     ExplanationAnswerForm,

@@ -16,7 +16,8 @@ from app.core.templating import per_language, status_badge
 from app.core.uploads import EVIDENCE_KINDS, accept_attribute, describe_kinds, human_size, open_upload
 from app.extensions import db
 from app.models import Attachment, Organisation, ProgressReport
-from app.progress import bp, services
+from app.progress import services
+from app.progress.blueprint import bp
 from app.progress.forms import (
     ConfirmCompletionForm,
     ExtensionDecisionForm,

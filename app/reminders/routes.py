@@ -21,7 +21,8 @@ from app.core.errors import DomainError, ValidationFailed
 from app.core.permissions import requires
 from app.extensions import db
 from app.models import WorkdayOverride
-from app.reminders import bp, services, workdays
+from app.reminders import services, workdays
+from app.reminders.blueprint import bp
 from app.reminders.policy import WEEKDAY_NAMES, load_policy, save_policy
 
 WEEKDAY_CHOICES = [SelectChoice("", _l("Không gửi"))] + [SelectChoice(str(i), name) for i, name in enumerate(WEEKDAY_NAMES[:6])]

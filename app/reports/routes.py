@@ -18,9 +18,9 @@ from app.core.periods import Period, parse_period
 from app.core.permissions import has_permission, requires
 from app.extensions import db
 from app.models import Meeting, Organisation
-from app.reports import bp
 from app.reports import services as svc
 from app.reports.agency_inputs import editor_prefills
+from app.reports.blueprint import bp
 from app.reports.docx import DOCX_MIMETYPE, PdfUnavailable, convert_to_pdf, render_docx, soffice_path
 from app.reports.forms import (
     AgencyInputForm,

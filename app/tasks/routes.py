@@ -12,7 +12,7 @@ from app.core.errors import Conflict, ValidationFailed
 from app.core.permissions import can_report_on_task, requires
 from app.extensions import db
 from app.models import Organisation
-from app.tasks import bp
+from app.tasks.blueprint import bp
 from app.tasks.forms import TaskEditForm
 from app.tasks.services import (
     TaskFilters,
