@@ -44,7 +44,7 @@ def directives_import(file: Path, dry_run: bool, directive_id: int | None, actor
     """Propose the tasks of a conclusion notice (.txt or .docx) and, without --dry-run, save them."""
     from app.core.errors import DomainError
     from app.directives import services
-    from app.directives.importer import to_json
+    from app.directives.proposal import to_json
     from app.models import Directive, User
 
     data = file.read_bytes()

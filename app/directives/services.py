@@ -74,7 +74,9 @@ from app.core.permissions import (
 )
 from app.core.search import like_contains
 from app.core.text import normalize
-from app.directives import importer
+from app.directives.agency_matching import AgencyRef
+from app.directives.notice_files import ImportFileError, read_import_file
+from app.directives.proposal import ImportDraft, ProposedTask, propose_tasks
 from app.directives.recurrence import not_before_notice
 from app.directives.refs import (
     DOC_TYPES,
@@ -1175,14 +1177,14 @@ def _occurrence(series: Task, due: date) -> Task:
 # =============================================================================================
 
 
-def agency_refs_from_db() -> list[importer.AgencyRef]:
+def agency_refs_from_db() -> list[AgencyRef]:
     """The importer's view of the organisation catalog: code, name, other names, kind (active only)."""
     rows = db.session.scalars(sa.select(Organisation).where(Organisation.is_active.is_(True))
                               .order_by(Organisation.display_order, Organisation.name))
     refs = []
     for org in rows:
         aliases = [a for a in (org.short_name, *org.alias_list) if a and a.strip() and a != org.name]
-        refs.append(importer.AgencyRef(code=org.code, name=org.name, aliases=tuple(dict.fromkeys(aliases)),
+        refs.append(AgencyRef(code=org.code, name=org.name, aliases=tuple(dict.fromkeys(aliases)),
                                        kind=org.kind.value))
     return refs
 
@@ -1193,22 +1195,22 @@ def read_notice_file(data: bytes, filename: str) -> str:
         raise ValidationFailed(_("Tệp quá lớn: tối đa %(n)d MB.", n=MAX_IMPORT_FILE_BYTES // (1024 * 1024)),
                                field="file")
     try:
-        return importer.read_import_file(data, filename)
-    except importer.ImportFileError as error:
+        return read_import_file(data, filename)
+    except ImportFileError as error:
         raise ValidationFailed(str(error), field="file") from None
 
 
-def propose_import(text: str, *, reference_date: date | None = None) -> importer.ImportDraft:
+def propose_import(text: str, *, reference_date: date | None = None) -> ImportDraft:
     """The importer's proposal for a pasted or uploaded notice (nothing is saved)."""
     text = text or ""
     if not text.strip():
         raise ValidationFailed(_("Chưa dán nội dung thông báo hoặc chọn tệp."), field="text")
     if len(text) > MAX_IMPORT_CHARS:
         raise ValidationFailed(_("Văn bản quá dài (tối đa %(n)d ký tự).", n=MAX_IMPORT_CHARS), field="text")
-    return importer.propose_tasks(text, agency_refs_from_db(), reference_date=reference_date)
+    return propose_tasks(text, agency_refs_from_db(), reference_date=reference_date)
 
 
-def plan_from_draft(draft: importer.ImportDraft, source_text: str, *, new_directive: bool) -> ImportPlan:
+def plan_from_draft(draft: ImportDraft, source_text: str, *, new_directive: bool) -> ImportPlan:
     """Turn the importer's draft into editable inputs (agency codes become organisation ids)."""
     ids = dict(db.session.execute(sa.select(Organisation.code, Organisation.id)).all())
     tasks = []
@@ -1250,7 +1252,7 @@ def plan_from_draft(draft: importer.ImportDraft, source_text: str, *, new_direct
                       warnings=[w for w in draft.warnings if not w.startswith("Nhiệm vụ ")])
 
 
-def _extra_description(proposed: importer.ProposedTask) -> str:
+def _extra_description(proposed: ProposedTask) -> str:
     """The task's paragraph when it says more than its title (the items are kept as items, not here)."""
     header = proposed.text.split("\n- ", 1)[0].strip()
     return "" if header.rstrip(" .:;") == proposed.title else header

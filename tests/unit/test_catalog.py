@@ -10,7 +10,7 @@ import pytest
 
 from app.core.text import search_key
 from app.demo import catalog
-from app.directives.importer import agency_refs, build_matcher
+from app.directives.agency_matching import agency_refs, build_matcher
 
 FIXTURES = json.loads(
     (Path(__file__).resolve().parents[1] / "data" / "domain-fixtures.json").read_text("utf-8")

@@ -1,4 +1,4 @@
-"""Conclusion-notice import (app/directives/importer.py): structure, agencies, deadlines, .docx safety."""
+"""Conclusion-notice import (app/directives/proposal.py, agency_matching, notice_layout, notice_files): structure, agencies, deadlines, .docx safety."""
 
 import io
 import json
@@ -12,16 +12,9 @@ import pytest
 
 from app.core.text import fold_tone_marks
 from app.demo import catalog
-from app.directives.importer import (
-    AgencyRef,
-    ImportFileError,
-    agency_refs,
-    build_matcher,
-    extract_docx_text,
-    propose_tasks,
-    read_import_file,
-    to_json,
-)
+from app.directives.agency_matching import AgencyRef, agency_refs, build_matcher
+from app.directives.notice_files import ImportFileError, extract_docx_text, read_import_file
+from app.directives.proposal import propose_tasks, to_json
 
 REFS = agency_refs(catalog.ORGANISATIONS)
 EXPECTED = catalog.DEMO_CONCLUSION_EXPECTED

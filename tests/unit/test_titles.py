@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from app.demo.catalog import ORGANISATIONS
-from app.directives.importer import agency_refs, propose_tasks
+from app.directives.agency_matching import agency_refs
+from app.directives.proposal import propose_tasks
 
 REFS = agency_refs(ORGANISATIONS)
 
