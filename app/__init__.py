@@ -77,8 +77,10 @@ def register_cli(app: Flask) -> None:
 
 def register_template_helpers(app: Flask) -> None:
     from app.core.templating import register
+    from app.main.chrome import register_layout_context
 
     register(app)
+    register_layout_context(app)
 
 
 def register_security_headers(app: Flask) -> None:

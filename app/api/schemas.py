@@ -32,6 +32,7 @@ from app.core.enums import (
 )
 from app.core.errors import ValidationFailed
 from app.directives.refs import DOC_TYPES
+from app.tasks.units import item_due, task_is_overdue
 
 #: Ids are 32-bit on every database; a larger number can only be "not found" or invalid.
 MAX_ID = 2_147_483_647
@@ -707,7 +708,7 @@ def content_item_json(item) -> dict:
     return {
         "id": item.id, "ordinal": item.ordinal, "text": item.text, "lead_agency": organisation_ref(item.lead_org),
         "due_phrase": item.due_phrase, "due_date": _date(item.due_date),
-        "effective_due_date": _date(item.effective_due_date), "status": item.status.value,
+        "effective_due_date": _date(item_due(item)), "status": item.status.value,
         "progress_percent": item.progress_percent, "completed_on": _date(item.completed_on),
     }
 
@@ -722,7 +723,7 @@ def task_json(task, today: date | None = None) -> dict:
         "parent_task_id": task.parent_task_id, "due_phrase": task.due_phrase, "due_date": _date(task.due_date),
         "original_due_date": _date(task.original_due_date), "status": task.status.value,
         "status_label": task.status.label, "progress_percent": task.progress_percent,
-        "completed_on": _date(task.completed_on), "is_overdue": task.is_overdue(today),
+        "completed_on": _date(task.completed_on), "is_overdue": task_is_overdue(task, today),
         "is_all_communes": bool(task.is_all_communes), "is_confidential": bool(task.is_confidential),
         "items": [content_item_json(item) for item in task.items], "version": task.version_id,
         "created_at": _datetime(task.created_at), "updated_at": _datetime(task.updated_at),

@@ -65,6 +65,8 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "dashboard.view": ALL_ROLES,
     "reminders.log": frozenset({Role.ADMIN, Role.OFFICE, Role.OFFICE_CHIEF}),
     "reminders.resolve": frozenset({Role.ADMIN, Role.OFFICE_CHIEF}),
+    #: The banner that says the reminder scheduler has stopped (the administrator restarts it).
+    "scheduler.status": frozenset({Role.ADMIN}),
 }
 
 #: Endpoints reachable without an account.

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from app.core.enums import TaskKind, TaskStatus
+from app.tasks.units import task_days_late
 
 WIDTH = 1000
 DAYS_BEFORE, DAYS_AFTER = 30, 90
@@ -64,7 +65,7 @@ def deadline_timeline(tasks, today: date) -> Timeline | None:
         slot = x // 12  # marks closer than 12 units (a mark's width) stack upwards
         level = taken.get(slot, 0)
         taken[slot] = level + 1
-        tone = "late" if task.days_late(today) else "soon" if task.due_date <= today + timedelta(days=SOON_DAYS) else "later"
+        tone = "late" if task_days_late(task, today) else "soon" if task.due_date <= today + timedelta(days=SOON_DAYS) else "later"
         marks.append(Mark(task.id, task.title, task.due_date, x, tone, min(level, 5),
                           not start <= task.due_date <= end))
     if not marks:

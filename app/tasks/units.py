@@ -25,7 +25,7 @@ import sqlalchemy as sa
 
 from app.core.clock import today_local
 from app.core.enums import OPEN_STATUSES, TaskKind, TaskStatus
-from app.models import ContentItem, Task
+from app.models import ContentItem, Organisation, Task
 
 #: Ageing buckets (nhóm quá hạn): (code, first day late, last day late or None).
 BUCKETS = (("1-7", 1, 7), ("8-30", 8, 30), ("30+", 31, None))
@@ -173,3 +173,13 @@ def task_is_overdue(task: Task, as_of: date) -> bool:
 def task_days_late(task: Task, as_of: date) -> int:
     """How late the task's latest-running overdue unit is (0 when none is overdue)."""
     return max((u.days_late(as_of) for u in units_of(task)), default=0)
+
+
+def item_due(item: ContentItem) -> date | None:
+    """The due date in force of a content item (its own, else its task's)."""
+    return unit_of(item.task, item).due
+
+
+def item_owner(item: ContentItem) -> Organisation:
+    """The agency that owns a content item: its own lead where the source names one, else the task's lead."""
+    return item.lead_org if unit_of(item.task, item).owner_id == item.lead_org_id else item.task.lead_org

@@ -12,6 +12,7 @@ from app.core.enums import DirectiveStatus, TaskKind
 from app.demo.catalog import DEMO_CONCLUSION_EXPECTED, demo_conclusion_docx, demo_conclusion_text
 from app.extensions import db
 from app.models import AuditEvent, ContentItem, Directive, Meeting, Task
+from app.tasks.units import item_due, item_owner
 from tests.directives.conftest import form_values, post_values
 
 
@@ -41,8 +42,8 @@ def _assert_matches_expected(directive: Directive, catalog) -> None:
         assert len(task.items) == len(expected["items"])
         for item, want in zip(task.items, expected["items"], strict=True):
             assert item.text == want["text"]
-            assert code_of[item.effective_lead.id] == want["lead_code"]
-            assert item.effective_due_date == want["due_date"]
+            assert code_of[item_owner(item).id] == want["lead_code"]
+            assert item_due(item) == want["due_date"]
     tan_binh = tasks[8].items[0]
     assert (tan_binh.due_phrase, tan_binh.due_date) == ("trong tháng 6/2024", date(2024, 6, 30))
 

@@ -15,6 +15,7 @@ from app.extensions import db
 from app.models import AgencyPeriodInput, AuditEvent, Directive, ReportVersion, Task, TaskCarryOver
 from app.reports import services as svc
 from app.tasks.rollup import apply_rollup
+from app.tasks.units import task_is_overdue
 from tests.reports.conftest import TAN_BINH, add_agency_indicators, add_key_indicators
 
 AS01_HEADING = "I. NHỮNG KẾT QUẢ THỰC HIỆN THÔNG BÁO KẾT LUẬN TẠI BUỔI LÀM VIỆC ĐỊNH KỲ QUÝ I/2024"
@@ -388,7 +389,7 @@ def test_as09_carry_over_keeps_history_and_counts_once(as01, office_user):
     assert (link.from_directive_id, link.to_directive_id, link.previous_due_date, link.new_due_date) == (
         as01.conclusion.id, target.id, date(2024, 6, 30), date(2024, 9, 30))
     item = next(i for i in task.items if i.text == TAN_BINH)
-    assert item.due_date == date(2024, 9, 30) and not task.is_overdue(date(2024, 7, 1))
+    assert item.due_date == date(2024, 9, 30) and not task_is_overdue(task, date(2024, 7, 1))
     assert db.session.scalar(sa.select(sa.func.count()).select_from(AuditEvent).where(
         AuditEvent.action == "carry_over", AuditEvent.task_id == task_id)) == 1
     # Q2 report: still 9 tasks / 11 items and the item is still unfinished (AS-01 text).
