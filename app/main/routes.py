@@ -6,45 +6,17 @@ from flask_login import current_user
 
 from app.auth.forms import EmptyForm
 from app.core.clock import now_utc, today_local
-from app.core.enums import Role
 from app.core.permissions import requires
 from app.extensions import db
-from app.main import services
 from app.main.blueprint import bp
+from app.main.home import home_for
 from app.models import Notification
 
 
 @bp.route("/")
 @requires("home")
 def home():
-    today = today_local()
-    role = current_user.role
-    context = {"today_date": today, "counts": services.status_counts(current_user, today)}
-    if role is Role.ADMIN:
-        context["system"] = services.system_counts()
-        template = "main/home_admin.html"
-    elif role is Role.COMMITTEE:
-        context.update(
-            meeting=services.latest_meeting(),
-            directives=services.recent_directives(),
-            worst=services.overdue_by_agency(today),
-            extensions=services.pending_extension_requests(),
-        )
-        template = "main/home_committee.html"
-    elif role in (Role.OFFICE, Role.OFFICE_CHIEF):
-        context.update(
-            overdue=services.overdue_tasks(current_user, today),
-            reviews=services.pending_completion_reviews(),
-            extensions=services.pending_extension_requests(),
-            directives=services.recent_directives(),
-        )
-        template = "main/home_office.html"
-    else:
-        context.update(
-            overdue=services.overdue_tasks(current_user, today),
-            upcoming=services.upcoming_tasks(current_user, today),
-        )
-        template = "main/home_agency.html"
+    template, context = home_for(current_user, today_local())
     return render_template(template, **context)
 
 

@@ -9,7 +9,7 @@ import icalendar
 import pytest
 import sqlalchemy as sa
 
-from app.core.clock import now_utc
+from app.core.clock import now_utc, today_local
 from app.core.enums import Role, TaskKind, TaskStatus
 from app.core.security import token_hash
 from app.extensions import db
@@ -192,17 +192,23 @@ def test_chart_json(client, make_client, quarter_work, factories):
 
 
 def test_dashboard_partials_render(app, quarter_work, factories):
+    """The partials lay out what the home page gathered (app.main.home): they run no query themselves."""
     from flask import render_template_string
     from flask_login import login_user
 
+    from app.main.home import home_for
+
     office = factories.user(Role.OFFICE_CHIEF)
     agency = factories.user(Role.AGENCY_OFFICER, quarter_work["btg"])
+    today = today_local()
     with app.test_request_context("/"):
         login_user(office)
+        _, context = home_for(office, today)
         html = render_template_string('{% include "oversight/_dashboard_office.html" %}'
-                                      '{% include "oversight/_dashboard_committee.html" %}', nav_endpoints=app.view_functions)
+                                      '{% include "oversight/_dashboard_committee.html" %}', **context)
         assert 'data-testid="dash-overdue">1<' in html and "chart.umd.min.js" in html and "data-chart-src" in html
     with app.test_request_context("/"):
         login_user(agency)
-        html = render_template_string('{% include "oversight/_dashboard_agency.html" %}', nav_endpoints=app.view_functions)
+        _, context = home_for(agency, today)
+        html = render_template_string('{% include "oversight/_dashboard_agency.html" %}', **context)
         assert 'data-category="not_completed">1<' in html and 'data-category="on_time">1<' in html
