@@ -4,7 +4,7 @@ Builds a fresh SQLite database (migrations, the 13 agencies of the working sessi
 2024 sessions, 1,000 tasks across 12 conclusions with content items, progress reports, indicator
 sets and every agency's period input), then measures, after one warm-up run:
 
-- ``build``: :func:`app.reports.services.build_period_report` (all the queries and text);
+- ``build``: :func:`app.reports.builder.build_period_report` (all the queries and text);
 - ``docx``: :func:`app.reports.docx.render_docx` on the built report;
 - ``build+docx``: the two together, what a download costs (target < 1 s);
 - ``xlsx``: the Excel annex (1,000 rows).
@@ -136,8 +136,8 @@ def main() -> int:
         app = make_app(Path(work) / "bench.sqlite")
         with app.app_context():
             from app.extensions import db
+            from app.reports.builder import build_period_report
             from app.reports.docx import render_docx
-            from app.reports.services import build_period_report
             from app.reports.xlsx import annex_for
 
             seed(TASKS)

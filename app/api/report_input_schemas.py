@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from app.api.schemas import COMPONENTS, ORGANISATION_REF, array, integer, nullable, obj, response_obj, text
 from app.reports.agency_inputs import MAX_TALLY, MAX_TEXT
-from app.reports.services import NARRATIVE_FIELDS
+from app.reports.narrative import NARRATIVE_FIELDS
 
 PERIOD_CODE = text(7, pattern=r"^\d{4}-(Q[1-4]|H[12]|9M|Y)$", description="Report period, e.g. 2024-Q2.")
 _PART = text(MAX_TEXT, description="One line per paragraph; “- ” bullets; [^text] makes a Word footnote.")

@@ -1,6 +1,6 @@
 """API v1 views for the report's inputs: the office's narrative parts and each agency's input per period.
 
-Same services as the web editor (:mod:`app.reports.services`, :mod:`app.reports.agency_inputs`);
+Same services as the web editor (:mod:`app.reports.drafts`, :mod:`app.reports.agency_inputs`);
 optimistic concurrency as for tasks (ETag out, If-Match or ``version`` in).
 """
 
@@ -18,9 +18,8 @@ from app.core.errors import NotFound, ValidationFailed
 from app.core.periods import Period, parse_period
 from app.extensions import db
 from app.models import Organisation
-from app.reports import agency_inputs
-from app.reports import services as report_services
-from app.reports.narrative import draft_warnings
+from app.reports import agency_inputs, drafts
+from app.reports.narrative import NARRATIVE_FIELDS, draft_warnings, narrative_of
 from app.reports.tallies import printed_tally
 
 
@@ -33,17 +32,17 @@ def _period(code: str) -> Period:
 
 
 def _report(period: Period):
-    row = report_services.find_report(period)
+    row = drafts.find_report(period)
     if row is None:
         raise NotFound(_("Chưa có báo cáo %(p)s; Văn phòng cần mở báo cáo trước.", p=period.label))
     return row
 
 
 def _narrative_json(row, period) -> dict:
-    narrative = report_services.narrative_of(row)
+    narrative = narrative_of(row)
     return {
         "period": period.code, "as_of": row.as_of.isoformat(), "version": row.version_id,
-        "parts": {key: narrative.get(key) or None for key in report_services.NARRATIVE_FIELDS},
+        "parts": {key: narrative.get(key) or None for key in NARRATIVE_FIELDS},
         "warnings": draft_warnings(narrative),
     }
 
@@ -65,10 +64,10 @@ def update_report_narrative(period_code: str):
     row = _report(period)
     data = json_body()
     version = expected_version(data, required=True)
-    narrative = report_services.narrative_of(row)
+    narrative = narrative_of(row)
     for key, value in data["parts"].items():
         narrative[key] = value or ""
-    report_services.save_report(api_user(), row, narrative=narrative, number=row.number, issued_on=row.issued_on,
+    drafts.save_report(api_user(), row, narrative=narrative, number=row.number, issued_on=row.issued_on,
                                 signer_name=row.signer_name, signer_title=row.signer_title, expected_version=version)
     db.session.commit()
     return _with_etag(_narrative_json(row, period), row.version_id)

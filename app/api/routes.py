@@ -46,7 +46,8 @@ from app.extensions import db
 from app.models import ContentItem, Directive, Organisation, Task
 from app.oversight import services as oversight_services
 from app.progress import services as progress_services
-from app.reports import services as report_services
+from app.reports.builder import build_period_report
+from app.reports.drafts import check_as_of, find_report
 from app.tasks import services as task_services
 
 register_error_handlers(bp)
@@ -467,11 +468,11 @@ def quarterly_report():
     except ValidationFailed as error:
         error.field = "quarter"
         raise
-    row = report_services.find_report(period)
+    row = find_report(period)
     as_of = args.get("as_of") or (row.as_of if row is not None else None)
     # The same rule as opening a report: the cut-off lies in the report's year.
-    report_services._check_as_of(period, as_of)
-    built = report_services.build_period_report(period.year, period.kind, period.index, as_of, report=row)
+    check_as_of(period, as_of)
+    built = build_period_report(period.year, period.kind, period.index, as_of, report=row)
     wanted = args.get("format", "json")
     if wanted == "json":
         return jsonify(quarterly_report_json(built))

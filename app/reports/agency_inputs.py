@@ -24,8 +24,8 @@ from app.core.text import normalize
 from app.extensions import db
 from app.models import AgencyPeriodInput, Indicator, Organisation
 from app.progress import indicators as arithmetic
-from app.reports.narrative import prefills
-from app.reports.services import check_version, find_report, narrative_of
+from app.reports.drafts import check_version, find_report
+from app.reports.narrative import narrative_of, prefills
 from app.reports.tallies import (
     TALLY_KINDS,
     AgencyTally,

@@ -29,8 +29,9 @@ def _parse_day(value: str) -> date:
 def export_period(code: str, as_of_text: str | None, out: Path) -> list[str]:
     """Build the period's report as of the cut-off and write it to ``out`` by extension; return warnings."""
     from app.core.periods import parse_period
+    from app.reports.builder import build_period_report
     from app.reports.docx import PdfUnavailable, convert_to_pdf, render_docx
-    from app.reports.services import build_period_report, find_report
+    from app.reports.drafts import find_report
     from app.reports.xlsx import annex_for
 
     suffix = out.suffix.lower()

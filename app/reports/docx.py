@@ -45,7 +45,7 @@ from docx.shared import Mm, Pt
 from lxml import etree
 
 from app.core.text import xml_safe
-from app.reports.services import Para, QuarterlyReport
+from app.reports.document import Para, QuarterlyReport
 
 FONT = "Times New Roman"
 BODY_PT = 14

@@ -20,7 +20,15 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from app.core.dates import DayField
 from app.progress.indicators import TallyTemplate
-from app.reports.services import NARRATIVE_FIELDS, PERIOD_KIND_LABELS, TALLY_PREFIX
+from app.reports.narrative import NARRATIVE_FIELDS
+from app.reports.tallies import TALLY_PREFIX
+
+PERIOD_KIND_LABELS = {
+    "quarter": _l("Quý"),
+    "half": _l("6 tháng"),
+    "nine_months": _l("9 tháng"),
+    "year": _l("Năm"),
+}
 
 TALLY_CHOICES = [
     SelectChoice(TallyTemplate.BUCKETS.value, _l("Từng nhóm (như UB MTTQ): “…04 chỉ tiêu, 40 chỉ tiêu đạt trên 75%; …”")),

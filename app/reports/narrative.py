@@ -8,17 +8,39 @@ offers it as a prefill the office edits and saves:
 - IV.1 from the previous conclusion's content items still open at the cut-off (carry-over);
 - III.2 "* Khó khăn, hạn chế" from the difficulties the agencies reported for the period.
 
-Pure functions over plain values: :mod:`app.reports.services` imports this module, never the reverse.
+Also the list of the office's parts (:data:`NARRATIVE_FIELDS`) and how a report row stores them
+(:func:`narrative_of`).  Pure functions over plain values: the builder, the editing flow and the agency
+inputs import this module, never the reverse.
 """
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING
 
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from app.core.text import normalize, search_key
+
+if TYPE_CHECKING:
+    from app.models import PeriodReport
+
+#: Human-written parts, in document order: key → (label in the editor, help text).
+NARRATIVE_FIELDS: dict[str, tuple] = {
+    "section1_note": (_l("I. Ghi chú thêm (nguyên nhân, hướng xử lý)"), _l("Tùy chọn; in sau danh sách nội dung chưa hoàn thành.")),
+    "key_work": (_l("II.2. Các mặt công tác trọng tâm"), _l("Mỗi dòng một ý; bắt đầu bằng “- ”.")),
+    "achievements": (_l("III.1. Kết quả đạt được"), _l("Mỗi dòng một ý.")),
+    "limitations": (_l("III.2. Khó khăn, hạn chế"), None),
+    "causes": (_l("III.2. Nguyên nhân hạn chế"), None),
+    "next_key_work": (_l("IV.1. Các mặt công tác trọng tâm thời gian tới"),
+                      _l("Các nội dung chưa hoàn thành được tự động thêm vào sau phần này.")),
+    "proposals": (_l("V. Đề xuất, kiến nghị của Văn phòng"),
+                  _l("Đề xuất của các cơ quan được tự động đưa vào; để trống nếu không có.")),
+    "recipients": (_l("Nơi nhận"), _l("Mỗi dòng một nơi nhận; để trống để dùng danh sách mặc định.")),
+}
 
 #: The office's parts that must not stay empty in a report that is issued (key → where it prints).
 REQUIRED_PARTS = {
@@ -122,3 +144,13 @@ def has_own_heading(text: str | None) -> bool:
     """The office wrote the "* Khó khăn, hạn chế:" / "* Nguyên nhân hạn chế:" line itself (possibly
     with the text on the same line, as 003:L133 does)."""
     return bool(_HEADING_RE.match(normalize((text or "").strip())))
+
+
+def narrative_of(report: PeriodReport | None) -> dict[str, str]:
+    if report is None:
+        return {}
+    try:
+        data = json.loads(report.narrative or "{}")
+    except ValueError:
+        return {}
+    return {str(k): str(v) for k, v in data.items()} if isinstance(data, dict) else {}

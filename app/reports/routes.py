@@ -18,9 +18,16 @@ from app.core.periods import Period, parse_period
 from app.core.permissions import has_permission, requires
 from app.extensions import db
 from app.models import Meeting, Organisation
-from app.reports import services as svc
-from app.reports.agency_inputs import editor_prefills
+from app.reports import carry_over as carrying
+from app.reports import drafts
+from app.reports.agency_inputs import (
+    agency_input_preview,
+    editor_prefills,
+    get_agency_input,
+    save_agency_input,
+)
 from app.reports.blueprint import bp
+from app.reports.builder import build_for
 from app.reports.docx import DOCX_MIMETYPE, PdfUnavailable, convert_to_pdf, render_docx, soffice_path
 from app.reports.forms import (
     AgencyInputForm,
@@ -31,6 +38,9 @@ from app.reports.forms import (
     edit_form_class,
     narrative_from,
 )
+from app.reports.narrative import NARRATIVE_FIELDS, narrative_of
+from app.reports.results import report_agencies
+from app.reports.tallies import TALLY_KINDS, tally_template_for
 from app.reports.xlsx import XLSX_MIMETYPE, annex_for, render_annex
 from app.tasks.services import form_version
 
@@ -44,7 +54,7 @@ def _file_stem(report) -> str:
 
 
 def _tallied_agencies() -> list[Organisation]:
-    return [o for o in svc.report_agencies() if o.kind in svc.TALLY_KINDS]
+    return [o for o in report_agencies() if o.kind in TALLY_KINDS]
 
 
 # --------------------------------------------------------------------------------------------
@@ -55,15 +65,15 @@ def _tallied_agencies() -> list[Organisation]:
 @bp.route("/")
 @requires("report.view")
 def index():
-    reports = svc.list_reports()
+    reports = drafts.list_reports()
     today = today_local()
     current_period = Period.quarter_containing(today)
     form = NewReportForm() if has_permission(current_user, "report.edit") else None
     if form is not None and not form.is_submitted():
         form.year.data, form.period_kind.data = current_period.year, "quarter"
         form.period_index.data, form.as_of.data = current_period.index, today
-    return render_template("reports/index.html", reports=reports, form=form, svc=svc, current_period=current_period,
-                           can_draft=svc.can_view_drafts(current_user),
+    return render_template("reports/index.html", reports=reports, form=form, Period=Period, current_period=current_period,
+                           can_draft=drafts.can_view_drafts(current_user),
                            is_agency=current_user.role in AGENCY_ROLES)
 
 
@@ -76,7 +86,7 @@ def create():
         return redirect(url_for("reports.index"))
     try:
         period = Period(form.year.data, form.period_kind.data, form.period_index.data)
-        report = svc.create_report(current_user, period, form.as_of.data)
+        report = drafts.create_report(current_user, period, form.as_of.data)
         db.session.commit()
     except DomainError as error:
         db.session.rollback()
@@ -95,24 +105,24 @@ def _edit_form(report, agencies, *, load: bool):
     form_class = edit_form_class(agencies)
     form = form_class()
     if load:
-        narrative = svc.narrative_of(report)
+        narrative = narrative_of(report)
         form.version.data = str(report.version_id)
         form.number.data, form.issued_on.data = report.number, report.issued_on
         form.signer_name.data, form.signer_title.data = report.signer_name, report.signer_title
-        suggested = editor_prefills(svc.build_for(report))
-        for key in svc.NARRATIVE_FIELDS:
+        suggested = editor_prefills(build_for(report))
+        for key in NARRATIVE_FIELDS:
             field = getattr(form, f"n_{key}")
             field.data = narrative.get(key) or suggested.get(key, "")
             if not narrative.get(key) and key in suggested:
                 field.render_kw = {**(field.render_kw or {}), "data-prefilled": "1"}
                 field.description = _("Gợi ý từ số liệu; sửa rồi bấm “Lưu nội dung” để giữ.")
         for org in agencies:
-            getattr(form, f"t_{org.id}").data = svc.tally_template_for(org.code, narrative).value
+            getattr(form, f"t_{org.id}").data = tally_template_for(org.code, narrative).value
     return form
 
 
 def _render_editor(report, form, *, status: int = 200):
-    built = svc.build_for(report)
+    built = build_for(report)
     regenerate = RegenerateForm(formdata=None, version=str(report.version_id), as_of=report.as_of)
     freeze = FreezeForm(formdata=None, version=str(report.version_id))
     return render_template(
@@ -126,7 +136,7 @@ def _render_editor(report, form, *, status: int = 200):
 @bp.route("/<int:report_id>", methods=["GET"])
 @requires("report.draft")
 def edit(report_id: int):
-    report = svc.get_report(report_id)
+    report = drafts.get_report(report_id)
     form = _edit_form(report, _tallied_agencies(), load=True) if has_permission(current_user, "report.edit") else None
     return _render_editor(report, form)
 
@@ -134,21 +144,21 @@ def edit(report_id: int):
 @bp.route("/<int:report_id>", methods=["POST"])
 @requires("report.edit")
 def save(report_id: int):
-    report = svc.get_report(report_id)
+    report = drafts.get_report(report_id)
     agencies = _tallied_agencies()
     form = _edit_form(report, agencies, load=False)
     if not form.validate_on_submit():
         flash(_("Vui lòng kiểm tra lại các ô được đánh dấu."), "danger")
         return _render_editor(report, form, status=422)
     try:
-        svc.save_report(current_user, report, narrative=narrative_from(form, agencies), number=form.number.data,
+        drafts.save_report(current_user, report, narrative=narrative_from(form, agencies), number=form.number.data,
                         issued_on=form.issued_on.data, signer_name=form.signer_name.data,
                         signer_title=form.signer_title.data, expected_version=form_version(form.version.data))
         db.session.commit()
     except DomainError as error:
         db.session.rollback()
         flash(error.message, "danger")
-        report = svc.get_report(report_id)
+        report = drafts.get_report(report_id)
         return _render_editor(report, form, status=error.status_code)
     if form.regenerate_as_of.data:
         return _save_then_regenerate(report, form.regenerate_as_of.data)
@@ -160,7 +170,7 @@ def _save_then_regenerate(report, as_of_text: str):
     """"Cập nhật số liệu" pressed with unsaved edits: the edits were just saved, now the figures."""
     try:
         as_of = date.fromisoformat(as_of_text)
-        built = svc.regenerate_report(current_user, report, as_of, expected_version=report.version_id)
+        built = drafts.regenerate_report(current_user, report, as_of, expected_version=report.version_id)
         db.session.commit()
     except ValueError:
         flash(_("Đã lưu nội dung; ngày chốt số liệu không hợp lệ nên chưa cập nhật số liệu."), "warning")
@@ -175,13 +185,13 @@ def _save_then_regenerate(report, as_of_text: str):
 @bp.route("/<int:report_id>/regenerate", methods=["POST"])
 @requires("report.edit")
 def regenerate(report_id: int):
-    report = svc.get_report(report_id)
+    report = drafts.get_report(report_id)
     form = RegenerateForm()
     if not form.validate_on_submit():
         flash(_("Ngày chốt số liệu không hợp lệ."), "danger")
         return redirect(url_for("reports.edit", report_id=report.id))
     try:
-        built = svc.regenerate_report(current_user, report, form.as_of.data, expected_version=form_version(form.version.data))
+        built = drafts.regenerate_report(current_user, report, form.as_of.data, expected_version=form_version(form.version.data))
         db.session.commit()
     except DomainError as error:
         db.session.rollback()
@@ -195,13 +205,13 @@ def regenerate(report_id: int):
 @bp.route("/<int:report_id>/freeze", methods=["POST"])
 @requires("report.edit")
 def freeze(report_id: int):
-    report = svc.get_report(report_id)
+    report = drafts.get_report(report_id)
     form = FreezeForm()
     if not form.validate_on_submit():
         flash(_("Biểu mẫu không hợp lệ."), "danger")
         return redirect(url_for("reports.edit", report_id=report.id))
     try:
-        version = svc.freeze_report(current_user, report, expected_version=form_version(form.version.data))
+        version = drafts.freeze_report(current_user, report, expected_version=form_version(form.version.data))
         db.session.commit()
     except DomainError as error:
         db.session.rollback()
@@ -214,8 +224,8 @@ def freeze(report_id: int):
 @bp.route("/<int:report_id>/preview")
 @requires("report.draft")
 def preview(report_id: int):
-    report = svc.get_report(report_id)
-    return render_template("reports/preview.html", report=report, built=svc.build_for(report))
+    report = drafts.get_report(report_id)
+    return render_template("reports/preview.html", report=report, built=build_for(report))
 
 
 # --------------------------------------------------------------------------------------------
@@ -226,25 +236,25 @@ def preview(report_id: int):
 @bp.route("/<int:report_id>/report.docx")
 @requires("report.draft")
 def draft_docx(report_id: int):
-    report = svc.get_report(report_id)
-    return _download(render_docx(svc.build_for(report)), f"{_file_stem(report)}.docx", DOCX_MIMETYPE)
+    report = drafts.get_report(report_id)
+    return _download(render_docx(build_for(report)), f"{_file_stem(report)}.docx", DOCX_MIMETYPE)
 
 
 @bp.route("/<int:report_id>/annex.xlsx")
 @requires("report.draft")
 def draft_annex(report_id: int):
-    report = svc.get_report(report_id)
-    return _download(annex_for(svc.build_for(report)), f"{_file_stem(report)}-phu-luc.xlsx", XLSX_MIMETYPE)
+    report = drafts.get_report(report_id)
+    return _download(annex_for(build_for(report)), f"{_file_stem(report)}-phu-luc.xlsx", XLSX_MIMETYPE)
 
 
 @bp.route("/<int:report_id>/report.pdf")
 @requires("report.draft")
 def draft_pdf(report_id: int):
-    report = svc.get_report(report_id)
+    report = drafts.get_report(report_id)
     if soffice_path() is None:
         raise NotFound(_("Máy chủ chưa cài LibreOffice nên chưa xuất được PDF; hãy tải tệp Word."))
     try:
-        data = convert_to_pdf(render_docx(svc.build_for(report)))
+        data = convert_to_pdf(render_docx(build_for(report)))
     except PdfUnavailable:
         abort(503)
     return _download(data, f"{_file_stem(report)}.pdf", "application/pdf")
@@ -253,8 +263,8 @@ def draft_pdf(report_id: int):
 @bp.route("/<int:report_id>/versions/<int:version_no>/report.docx")
 @requires("report.view")
 def version_docx(report_id: int, version_no: int):
-    report = svc.get_report(report_id)
-    version = svc.get_version(report, version_no)
+    report = drafts.get_report(report_id)
+    version = drafts.get_version(report, version_no)
     if not version.docx:
         raise NotFound(_("Phiên bản này không có tệp Word."))
     return _download(version.docx, f"{_file_stem(report)}-v{version_no}.docx", DOCX_MIMETYPE)
@@ -263,10 +273,10 @@ def version_docx(report_id: int, version_no: int):
 @bp.route("/<int:report_id>/versions/<int:version_no>/annex.xlsx")
 @requires("report.draft")
 def version_annex(report_id: int, version_no: int):
-    report = svc.get_report(report_id)
-    version = svc.get_version(report, version_no)
+    report = drafts.get_report(report_id)
+    version = drafts.get_version(report, version_no)
     period = report.period
-    data = render_annex(svc.version_annex(version), period_label=period.label, as_of=svc.version_as_of(version))
+    data = render_annex(drafts.version_annex(version), period_label=period.label, as_of=drafts.version_as_of(version))
     return _download(data, f"{_file_stem(report)}-v{version_no}-phu-luc.xlsx", XLSX_MIMETYPE)
 
 
@@ -278,15 +288,15 @@ def version_annex(report_id: int, version_no: int):
 @bp.route("/<int:report_id>/carry-over", methods=["GET", "POST"])
 @requires("report.carry_over")
 def carry_over(report_id: int):
-    report = svc.get_report(report_id)
-    candidates = svc.carry_over_candidates(report)
+    report = drafts.get_report(report_id)
+    candidates = carrying.carry_over_candidates(report)
     form = carry_form_class(candidates)()
     status = 200
     if form.validate_on_submit():
         choices = {c.task.id: getattr(form, f"due_{c.task.id}").data
                    for c in candidates if getattr(form, f"pick_{c.task.id}").data and not c.carried}
         try:
-            directive = svc.carry_over(current_user, report, choices)
+            directive = carrying.carry_over(current_user, report, choices)
             db.session.commit()
         except DomainError as error:
             db.session.rollback()
@@ -321,7 +331,7 @@ def _input_org(period_code: str) -> Organisation:
     if current_user.role in AGENCY_ROLES:
         return current_user.organisation
     org_id = request.args.get("org", "")
-    agencies = svc.report_agencies()
+    agencies = report_agencies()
     chosen = next((o for o in agencies if str(o.id) == org_id), None)
     if chosen is None:
         return agencies[0] if agencies else abort(404)
@@ -333,7 +343,7 @@ def _input_org(period_code: str) -> Organisation:
 def agency_input(period_code: str):
     period = parse_period(period_code)
     org = _input_org(period_code)
-    entry = svc.get_agency_input(current_user, org, period)
+    entry = get_agency_input(current_user, org, period)
     form = AgencyInputForm(obj=entry) if request.method == "GET" else AgencyInputForm()
     if request.method == "GET":
         form.version.data = str(entry.version_id) if entry else ""
@@ -344,7 +354,7 @@ def agency_input(period_code: str):
                 "difficulties_text": form.difficulties_text.data or "",
                 "declared_indicator_total": form.declared_indicator_total.data}
         try:
-            svc.save_agency_input(current_user, org, period, data,
+            save_agency_input(current_user, org, period, data,
                                   expected_version=form_version(form.version.data, required=entry is not None))
             db.session.commit()
         except DomainError as error:
@@ -356,7 +366,7 @@ def agency_input(period_code: str):
             return redirect(url_for("reports.agency_input", period_code=period.code, org=org.id))
     elif form.is_submitted():
         status = 422
-    preview = svc.agency_input_preview(org, period)
-    agencies = svc.report_agencies() if current_user.role not in AGENCY_ROLES else []
+    preview = agency_input_preview(org, period)
+    agencies = report_agencies() if current_user.role not in AGENCY_ROLES else []
     return render_template("reports/agency_input.html", form=form, org=org, period=period, preview=preview,
                            agencies=agencies, entry=entry), status

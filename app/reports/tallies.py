@@ -1,6 +1,6 @@
 """An agency's indicator tally for the report (AS-03): figures as of a cut-off, buckets, the sentence.
 
-Kept apart from :mod:`app.reports.services` so the report builder, the agency input service and the
+Kept apart from :mod:`app.reports.builder` so the report builder, the agency input service and the
 API share one definition of "what the tally line says".  The agency may write its own sentence
 (``AgencyPeriodInput.tally_text``); the report prints that one and keeps the computed one beside it
 for the office (:func:`printed_tally`).

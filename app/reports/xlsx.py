@@ -17,7 +17,7 @@ import xlsxwriter
 
 from app.core.numbers import date_vn
 from app.core.text import xml_safe
-from app.reports.services import AnnexRow, QuarterlyReport
+from app.reports.document import AnnexRow, QuarterlyReport
 
 XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")

@@ -19,7 +19,7 @@ from app.extensions import db
 from app.main import services as home_services
 from app.models import AuditEvent, ContentItem, ProgressReport, Task
 from app.oversight import services as oversight
-from app.reports import services as report_services
+from app.reports.builder import build_period_report
 
 DAY = date(2024, 10, 5)
 DONE_ON = "2024-09-10"
@@ -114,7 +114,7 @@ def test_seven_tasks_eight_items_five_completed_at_task_level_every_view_agrees(
     assert by_org[district.btg.id].on_time == 4 and by_org[district.mttq.id].on_time == 2
 
     # The report of Q3/2024 as of 5/10: section I names exactly the two unfinished tasks.
-    built = report_services.build_period_report(2024, "quarter", 3, DAY)
+    built = build_period_report(2024, "quarter", 3, DAY)
     section_one = built.section_text("I")
     assert ("chỉ đạo 07 nhiệm vụ trọng tâm, với 08 nội dung cần tập trung thực hiện trong quý III/2024, "
             "hầu hết các nhiệm vụ") in section_one[1]

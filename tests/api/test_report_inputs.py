@@ -8,14 +8,15 @@ import time_machine
 
 from app.core.enums import Role
 from app.extensions import db
-from app.reports import services as svc
+from app.reports.builder import build_for, build_period_report
+from app.reports.drafts import create_report
 from tests.reports.conftest import make_agencies
 from tests.reports.seed003 import DATA, PERIOD, agency_payload, enter_figures
 
 
 def _office_report(factories, orgs):
     office = factories.user(Role.OFFICE, orgs["VP"])
-    report = svc.create_report(office, PERIOD, date(2024, 6, 20))
+    report = create_report(office, PERIOD, date(2024, 6, 20))
     db.session.commit()
     return office, report
 
@@ -42,7 +43,7 @@ def test_narrative_parts_read_and_written_with_if_match(factories, api_as):
     assert unknown.status_code == 422
     assert api.get("/reports/2023-Q2/narrative").status_code == 404
     # What the API wrote is what the report prints.
-    built = svc.build_for(db.session.get(type(report), report.id))
+    built = build_for(db.session.get(type(report), report.id))
     lines = built.section_text("II")
     start = next(i for i, line in enumerate(lines) if line.endswith("Các mặt công tác trọng tâm")) + 1
     assert lines[start:start + 2] == DATA["narrative"]["key_work"].splitlines()[:2]
@@ -75,6 +76,6 @@ def test_agency_input_with_own_tally_and_computed_one(factories, api_as):
     assert two_lines.status_code == 422 and two_lines.json["error"]["field"] == "tally_text"
     assert api.get("/reports/2024-Q2/agencies/MTTQ").status_code == 403
     assert api.get("/reports/2024-Q2/agencies/NOPE").status_code == 404
-    block = next(b for b in svc.build_period_report(2024, "quarter", 2, date(2024, 6, 20)).agency_blocks
+    block = next(b for b in build_period_report(2024, "quarter", 2, date(2024, 6, 20)).agency_blocks
                  if b.code == "CTĐ")
     assert (block.tally_line, block.computed_tally_line) == (own, DATA["agencies"]["CTĐ"]["printed_tally"])

@@ -12,7 +12,7 @@ from app.core.errors import ValidationFailed
 from app.directives import services
 from app.extensions import db
 from app.models import Task
-from app.reports import services as report_services
+from app.reports.builder import build_period_report
 from tests.directives.conftest import form_values, post_values
 
 FIVE = ["LĐLĐ", "CCB", "HND", "HLHPN", "HĐ"]
@@ -55,7 +55,7 @@ def test_report_picks_the_quarters_session_with_a_conclusion_and_says_so(factori
     factories.meeting(held_on=date(2024, 3, 28))
     factories.directive(meeting=with_notice, issued_on=date(2024, 3, 18))
     db.session.commit()
-    built = report_services.build_period_report(2024, "quarter", 2, date(2024, 6, 20))
+    built = build_period_report(2024, "quarter", 2, date(2024, 6, 20))
     assert built.conclusion is not None and built.conclusion.held_on == date(2024, 3, 14)
     assert any("14/3/2024" in w and "28/3/2024" in w for w in built.warnings)
 

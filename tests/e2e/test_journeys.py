@@ -310,7 +310,8 @@ PHONE_PAGES = {
 
 def _page_paths(role: str) -> dict[str, str]:
     """Where each named page is for this account (ids of the demo rows it may see)."""
-    from app.reports import services as reports
+    from app.core.periods import Period
+    from app.reports.drafts import create_report
 
     directive = db.session.scalar(sa.select(Directive).where(Directive.number == "198", Directive.issuer_suffix == "HU"))
     task = _open_task_of("BTG" if role.startswith("agency") else "UBKT")
@@ -319,7 +320,7 @@ def _page_paths(role: str) -> dict[str, str]:
              "directives": "/directives/", "scorecards": "/oversight/scorecards"}
     if role == "office_chief":
         office = db.session.scalar(sa.select(User).where(User.email == OFFICE))
-        report = reports.create_report(office, reports.Period(2024, "quarter", 2), date(2024, 6, 30))
+        report = create_report(office, Period(2024, "quarter", 2), date(2024, 6, 30))
         db.session.commit()
         paths["report"], paths["report_preview"] = f"/reports/{report.id}", f"/reports/{report.id}/preview"
     return paths

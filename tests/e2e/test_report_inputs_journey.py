@@ -48,10 +48,12 @@ def test_agency_block_and_narrative_part_through_the_web_editor(browser):
     assert entry.results_text == BTG_TEXT
 
     # 2. The office writes II.2 and presses "Cập nhật số liệu" before saving: asked, then both kept.
-    from app.reports import services as reports
+    from app.core.periods import Period
+    from app.reports.drafts import create_report
+    from app.reports.narrative import narrative_of
 
     office = _committed(sa.select(User).where(User.email == OFFICE))
-    report = reports.create_report(office, reports.Period(2024, "quarter", 2), date(2024, 6, 20))
+    report = create_report(office, Period(2024, "quarter", 2), date(2024, 6, 20))
     db.session.commit()
     browser.login(OFFICE)
     browser.go(f"/reports/{report.id}")
@@ -61,7 +63,7 @@ def test_agency_block_and_narrative_part_through_the_web_editor(browser):
     browser.navigating(lambda: browser.click("form[data-regenerate] button[type=submit]"), accept_confirm=True)
     assert "Đã lưu nội dung và cập nhật số liệu đến ngày 30/6/2024" in browser.text("main")
     row = _committed(sa.select(PeriodReport).where(PeriodReport.id == report.id))
-    assert row.as_of == date(2024, 6, 30) and reports.narrative_of(row)["key_work"] == KEY_WORK
+    assert row.as_of == date(2024, 6, 30) and narrative_of(row)["key_work"] == KEY_WORK
     browser.shot("saved and regenerated")
 
     browser.click(f"a[href='/reports/{report.id}/report.docx']")

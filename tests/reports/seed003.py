@@ -16,7 +16,8 @@ from docx.oxml.ns import qn
 from app.core.enums import Role
 from app.core.periods import Period
 from app.extensions import db
-from app.reports import services as svc
+from app.reports.agency_inputs import save_agency_input
+from app.reports.drafts import create_report, save_report
 from tests.reports.conftest import (
     add_agency_indicators,
     add_key_indicators,
@@ -56,12 +57,12 @@ def agency_payload(code: str) -> dict:
 
 def enter_with_services(factories, orgs) -> object:
     office = factories.user(Role.OFFICE, orgs["VP"])
-    report = svc.create_report(office, PERIOD, AS_OF)
+    report = create_report(office, PERIOD, AS_OF)
     narrative, header = office_inputs()
-    svc.save_report(office, report, narrative=narrative, number=None, issued_on=None,
+    save_report(office, report, narrative=narrative, number=None, issued_on=None,
                     expected_version=report.version_id, **header)
     for code in DATA["agencies"]:
-        svc.save_agency_input(office, orgs[code], PERIOD, agency_payload(code), expected_version=None)
+        save_agency_input(office, orgs[code], PERIOD, agency_payload(code), expected_version=None)
     db.session.commit()
     return report
 

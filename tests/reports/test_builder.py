@@ -12,8 +12,12 @@ from app.core.enums import DirectiveStatus, ReportState, Role, TaskStatus
 from app.core.errors import Conflict, PermissionDenied, ValidationFailed
 from app.core.periods import Period, parse_period
 from app.extensions import db
-from app.models import AgencyPeriodInput, AuditEvent, Directive, ReportVersion, Task, TaskCarryOver
-from app.reports import services as svc
+from app.models import AgencyPeriodInput, AuditEvent, Directive, Indicator, ReportVersion, Task, TaskCarryOver
+from app.reports.agency_inputs import save_agency_input
+from app.reports.builder import build_for, build_period_report
+from app.reports.carry_over import carry_over, carry_over_candidates
+from app.reports.conclusion import conclusion_result, section_one_paragraphs
+from app.reports.drafts import create_report, freeze_report, regenerate_report, save_report
 from app.tasks.rollup import apply_rollup
 from app.tasks.units import task_is_overdue
 from tests.reports.conftest import TAN_BINH, add_agency_indicators, add_key_indicators
@@ -51,7 +55,7 @@ AS03_SETS = {
 
 
 def build(as_of=date(2024, 6, 20), **kw):
-    return svc.build_period_report(2024, "quarter", 2, as_of, **kw)
+    return build_period_report(2024, "quarter", 2, as_of, **kw)
 
 
 def add_as03(agencies, declared: dict | None = None):
@@ -105,11 +109,11 @@ def test_item_completed_after_its_due_date_is_not_on_schedule(as01):
     item = as01.tan_binh_item
     item.status, item.completed_on = TaskStatus.COMPLETED, date(2024, 7, 5)
     db.session.commit()
-    report = svc.build_period_report(2024, "quarter", 3, date(2024, 9, 1))
+    report = build_period_report(2024, "quarter", 3, date(2024, 9, 1))
     # The Q3 report looks at the Q2 session (no conclusion here), so check the Q1 conclusion directly.
-    result = svc.conclusion_result(as01.q1, [as01.conclusion], date(2024, 7, 10))
+    result = conclusion_result(as01.q1, [as01.conclusion], date(2024, 7, 10))
     assert [u.text for u in result.unfinished] == [TAN_BINH]
-    assert "(hoàn thành ngày 05/7/2024)" in svc.section_one_paragraphs(result)[1]
+    assert "(hoàn thành ngày 05/7/2024)" in section_one_paragraphs(result)[1]
     assert report.conclusion is None and report.warnings
 
 
@@ -149,18 +153,18 @@ def test_as03_agency_tallies(as01, agencies):
 
 def test_as03_tally_that_does_not_add_up_blocks_freezing(as01, agencies, office_user):
     add_as03(agencies, declared={"MTTQ": 51})
-    indicator = db.session.scalar(sa.select(svc.Indicator).where(svc.Indicator.organisation_id == agencies["MTTQ"].id,
-                                                                 svc.Indicator.code == "51"))
+    indicator = db.session.scalar(sa.select(Indicator).where(Indicator.organisation_id == agencies["MTTQ"].id,
+                                                                 Indicator.code == "51"))
     db.session.delete(indicator)  # 50 indicators left, 51 declared
     db.session.commit()
     report = build()
     block = next(b for b in report.agency_blocks if b.code == "MTTQ")
     assert "50" in block.tally_error and "51" in block.tally_error
     assert report.blocking
-    row = svc.create_report(office_user, Period(2024, "quarter", 2), date(2024, 6, 20))
+    row = create_report(office_user, Period(2024, "quarter", 2), date(2024, 6, 20))
     db.session.commit()
     with pytest.raises(ValidationFailed):
-        svc.freeze_report(office_user, row, expected_version=row.version_id)
+        freeze_report(office_user, row, expected_version=row.version_id)
     db.session.rollback()
     assert db.session.scalar(sa.select(sa.func.count()).select_from(ReportVersion)) == 0
 
@@ -169,12 +173,12 @@ def test_agency_declared_total_that_does_not_match_is_refused(as01, agencies, fa
     add_as03(agencies)
     officer = factories.user(Role.AGENCY_OFFICER, agencies["MTTQ"])
     with pytest.raises(ValidationFailed) as error:
-        svc.save_agency_input(officer, agencies["MTTQ"], Period(2024, "quarter", 2),
+        save_agency_input(officer, agencies["MTTQ"], Period(2024, "quarter", 2),
                               {"results_text": "x", "declared_indicator_total": 50}, expected_version=None)
     assert "51" in error.value.message
     db.session.rollback()
     assert db.session.scalar(sa.select(sa.func.count()).select_from(AgencyPeriodInput)) == 0
-    entry = svc.save_agency_input(officer, agencies["MTTQ"], Period(2024, "quarter", 2),
+    entry = save_agency_input(officer, agencies["MTTQ"], Period(2024, "quarter", 2),
                                   {"results_text": "Kết quả.", "declared_indicator_total": 51}, expected_version=None)
     db.session.commit()
     assert entry.declared_indicator_total == 51
@@ -182,11 +186,11 @@ def test_agency_declared_total_that_does_not_match_is_refused(as01, agencies, fa
 
 def test_tally_template_is_selectable_per_report(as01, agencies, office_user):
     add_as03(agencies)
-    row = svc.create_report(office_user, Period(2024, "quarter", 2), date(2024, 6, 20))
-    svc.save_report(office_user, row, narrative={"tally_template.MTTQ": "named_low"}, number=None, issued_on=None,
+    row = create_report(office_user, Period(2024, "quarter", 2), date(2024, 6, 20))
+    save_report(office_user, row, narrative={"tally_template.MTTQ": "named_low"}, number=None, issued_on=None,
                     signer_name=None, signer_title=None, expected_version=row.version_id)
     db.session.commit()
-    block = next(b for b in svc.build_for(row).agency_blocks if b.code == "MTTQ")
+    block = next(b for b in build_for(row).agency_blocks if b.code == "MTTQ")
     assert block.tally_line == ("Thực hiện đạt và vượt 04/51 chỉ tiêu, 40 chỉ tiêu đạt trên 75%, 03 chỉ tiêu đạt trên "
                                 "50%, còn 04 chỉ tiêu xét vào cuối năm.")
 
@@ -211,11 +215,11 @@ def test_as06_header_title_recipients_signature(as01, chief):
 
 
 def test_as06_issued_number_and_date(as01, chief):
-    row = svc.create_report(chief, Period(2024, "quarter", 2), date(2024, 6, 3))
-    svc.save_report(chief, row, narrative={}, number=45, issued_on=date(2024, 6, 5), signer_name=None,
+    row = create_report(chief, Period(2024, "quarter", 2), date(2024, 6, 3))
+    save_report(chief, row, narrative={}, number=45, issued_on=date(2024, 6, 5), signer_name=None,
                     signer_title=None, expected_version=row.version_id)
     db.session.commit()
-    header = svc.build_for(row).header
+    header = build_for(row).header
     assert (header.number_line, header.place_date_line) == ("Số 45-BC/VPHU", "Phụng Hiệp, ngày 05 tháng 6 năm 2024")
 
 
@@ -268,11 +272,11 @@ def test_footnotes_are_numbered_across_the_document(as01, agencies, office_user)
     db.session.add(AgencyPeriodInput(organisation_id=agencies["UBKT"].id, year=2024, period_kind="quarter",
                                      period_index=2, results_text="Thi hành kỷ luật 08 đồng chí[^Chi tiết kỷ luật]."))
     db.session.commit()
-    row = svc.create_report(office_user, Period(2024, "quarter", 2), date(2024, 6, 20))
-    svc.save_report(office_user, row, narrative={"key_work": "- Quán triệt Đề án 09[^Đề án số 09-ĐA/TU]."},
+    row = create_report(office_user, Period(2024, "quarter", 2), date(2024, 6, 20))
+    save_report(office_user, row, narrative={"key_work": "- Quán triệt Đề án 09[^Đề án số 09-ĐA/TU]."},
                     number=None, issued_on=None, signer_name=None, signer_title=None, expected_version=row.version_id)
     db.session.commit()
-    report = svc.build_for(row)
+    report = build_for(row)
     assert report.footnotes == ("Đề án số 09-ĐA/TU", "Chi tiết kỷ luật")
     para = next(p for p in report.body() if "kỷ luật 08" in p.text)
     assert para.parts == ("Thi hành kỷ luật 08 đồng chí", 2, ".")
@@ -282,15 +286,15 @@ def test_footnotes_are_numbered_across_the_document(as01, agencies, office_user)
 
 
 def test_regenerate_keeps_edits_and_picks_up_new_data(as01, office_user):
-    row = svc.create_report(office_user, Period(2024, "quarter", 2), date(2024, 6, 20))
-    svc.save_report(office_user, row, narrative={"achievements": "- Các cơ quan đã tập trung vào cuộc."},
+    row = create_report(office_user, Period(2024, "quarter", 2), date(2024, 6, 20))
+    save_report(office_user, row, narrative={"achievements": "- Các cơ quan đã tập trung vào cuộc."},
                     number=None, issued_on=None, signer_name=None, signer_title=None, expected_version=row.version_id)
     db.session.commit()
     item = as01.tan_binh_item
     item.status, item.completed_on = TaskStatus.COMPLETED, date(2024, 6, 28)
     db.session.commit()
-    assert svc.build_for(row).section_text("I")[2] == AS01_SECOND  # still as of 20/6
-    rebuilt = svc.regenerate_report(office_user, row, date(2024, 6, 30), expected_version=row.version_id)
+    assert build_for(row).section_text("I")[2] == AS01_SECOND  # still as of 20/6
+    rebuilt = regenerate_report(office_user, row, date(2024, 6, 30), expected_version=row.version_id)
     db.session.commit()
     assert len(rebuilt.section_text("I")) == 2
     assert "- Các cơ quan đã tập trung vào cuộc." in rebuilt.section_text("III")
@@ -300,14 +304,14 @@ def test_regenerate_keeps_edits_and_picks_up_new_data(as01, office_user):
 
 
 def test_stale_save_is_a_conflict_and_changes_nothing(as01, office_user):
-    row = svc.create_report(office_user, Period(2024, "quarter", 2), date(2024, 6, 20))
+    row = create_report(office_user, Period(2024, "quarter", 2), date(2024, 6, 20))
     db.session.commit()
     stale = row.version_id
-    svc.save_report(office_user, row, narrative={"causes": "Một"}, number=None, issued_on=None, signer_name=None,
+    save_report(office_user, row, narrative={"causes": "Một"}, number=None, issued_on=None, signer_name=None,
                     signer_title=None, expected_version=stale)
     db.session.commit()
     with pytest.raises(Conflict):
-        svc.save_report(office_user, row, narrative={"causes": "Hai"}, number=None, issued_on=None,
+        save_report(office_user, row, narrative={"causes": "Hai"}, number=None, issued_on=None,
                         signer_name=None, signer_title=None, expected_version=stale)
     db.session.rollback()
     assert json.loads(row.narrative) == {"causes": "Một"}
@@ -315,9 +319,9 @@ def test_stale_save_is_a_conflict_and_changes_nothing(as01, office_user):
 
 def test_freeze_stores_figures_and_word_file(as01, office_user):
     add_key_indicators()
-    row = svc.create_report(office_user, Period(2024, "quarter", 2), date(2024, 6, 20))
+    row = create_report(office_user, Period(2024, "quarter", 2), date(2024, 6, 20))
     db.session.commit()
-    version = svc.freeze_report(office_user, row, expected_version=row.version_id)
+    version = freeze_report(office_user, row, expected_version=row.version_id)
     db.session.commit()
     assert (version.version_no, row.state) == (1, ReportState.FROZEN)
     data = json.loads(version.data)
@@ -325,7 +329,7 @@ def test_freeze_stores_figures_and_word_file(as01, office_user):
     assert data["figures"]["indicators"][0]["actual"] == "112"
     assert [p["parts"][0] for p in data["body"][:3]] == [AS01_HEADING, AS01_FIRST, AS01_SECOND]
     assert version.docx[:2] == b"PK"
-    second = svc.freeze_report(office_user, row, expected_version=row.version_id)
+    second = freeze_report(office_user, row, expected_version=row.version_id)
     db.session.commit()
     assert second.version_no == 2
 
@@ -334,17 +338,17 @@ def test_only_the_office_writes_reports(as01, factories, agencies):
     period = Period(2024, "quarter", 2)
     for role in (Role.COMMITTEE, Role.AGENCY_HEAD, Role.AGENCY_OFFICER):
         with pytest.raises(PermissionDenied):
-            svc.create_report(factories.user(role, agencies["BTG"]), period, date(2024, 6, 20))
+            create_report(factories.user(role, agencies["BTG"]), period, date(2024, 6, 20))
 
 
 def test_one_report_per_period_and_cut_off_in_the_year(as01, office_user):
     period = Period(2024, "quarter", 2)
     with pytest.raises(ValidationFailed):
-        svc.create_report(office_user, period, date(2023, 12, 31))
-    svc.create_report(office_user, period, date(2024, 6, 20))
+        create_report(office_user, period, date(2023, 12, 31))
+    create_report(office_user, period, date(2024, 6, 20))
     db.session.commit()
     with pytest.raises(Conflict):
-        svc.create_report(office_user, period, date(2024, 6, 21))
+        create_report(office_user, period, date(2024, 6, 21))
 
 
 @pytest.mark.parametrize("code,expected,canonical", [
@@ -372,13 +376,13 @@ def test_bad_period_code_is_a_clear_refusal():
 
 
 def test_as09_carry_over_keeps_history_and_counts_once(as01, office_user):
-    row = svc.create_report(office_user, Period(2024, "quarter", 2), date(2024, 6, 20))
+    row = create_report(office_user, Period(2024, "quarter", 2), date(2024, 6, 20))
     db.session.commit()
-    candidates = svc.carry_over_candidates(row)
+    candidates = carry_over_candidates(row)
     assert [c.task.id for c in candidates] == [as01.tan_binh_task.id]
     task = as01.tan_binh_task
     created_at, task_id = task.created_at, task.id
-    target = svc.carry_over(office_user, row, {task_id: date(2024, 9, 30)})
+    target = carry_over(office_user, row, {task_id: date(2024, 9, 30)})
     db.session.commit()
     db.session.expire_all()
     task = db.session.get(Task, task_id)
@@ -393,17 +397,17 @@ def test_as09_carry_over_keeps_history_and_counts_once(as01, office_user):
     assert db.session.scalar(sa.select(sa.func.count()).select_from(AuditEvent).where(
         AuditEvent.action == "carry_over", AuditEvent.task_id == task_id)) == 1
     # Q2 report: still 9 tasks / 11 items and the item is still unfinished (AS-01 text).
-    assert svc.build_for(row).section_text("I") == [AS01_HEADING, AS01_FIRST, AS01_SECOND]
+    assert build_for(row).section_text("I") == [AS01_HEADING, AS01_FIRST, AS01_SECOND]
     # Carrying twice is refused; the candidate is shown as carried.
-    assert [c.carried for c in svc.carry_over_candidates(row)] == [True]
+    assert [c.carried for c in carry_over_candidates(row)] == [True]
     with pytest.raises(Conflict):
-        svc.carry_over(office_user, row, {task_id: date(2024, 9, 30)})
+        carry_over(office_user, row, {task_id: date(2024, 9, 30)})
     db.session.rollback()
     # Q3 report: the Q2 conclusion (once issued) set exactly this one item, counted once.
     target = db.session.get(Directive, target.id)
     target.status, target.number, target.issued_on = DirectiveStatus.ISSUED, "215", date(2024, 6, 24)
     db.session.commit()
-    q3 = svc.build_period_report(2024, "quarter", 3, date(2024, 9, 20))
+    q3 = build_period_report(2024, "quarter", 3, date(2024, 9, 20))
     assert (q3.conclusion.task_count, q3.conclusion.unit_count) == (1, 1)
     assert q3.section_text("I")[1].startswith(
         "Ngày 20/6/2024, Thường trực Huyện ủy có buổi làm việc định kỳ quý II/2024 với các cơ quan tham mưu")
@@ -411,13 +415,13 @@ def test_as09_carry_over_keeps_history_and_counts_once(as01, office_user):
 
 
 def test_carry_over_validates_due_dates_and_meeting(as01, office_user):
-    row = svc.create_report(office_user, Period(2024, "quarter", 2), date(2024, 6, 20))
+    row = create_report(office_user, Period(2024, "quarter", 2), date(2024, 6, 20))
     db.session.commit()
     with pytest.raises(ValidationFailed):
-        svc.carry_over(office_user, row, {as01.tan_binh_task.id: date(2024, 6, 1)})
+        carry_over(office_user, row, {as01.tan_binh_task.id: date(2024, 6, 1)})
     with pytest.raises(ValidationFailed):
-        svc.carry_over(office_user, row, {as01.tasks[0].id: date(2024, 9, 30)})  # completed: not a candidate
+        carry_over(office_user, row, {as01.tasks[0].id: date(2024, 9, 30)})  # completed: not a candidate
     with pytest.raises(ValidationFailed):
-        svc.carry_over(office_user, row, {})
+        carry_over(office_user, row, {})
     db.session.rollback()
     assert db.session.scalar(sa.select(sa.func.count()).select_from(TaskCarryOver)) == 0

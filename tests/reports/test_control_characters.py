@@ -23,14 +23,14 @@ from app.core.enums import Role, TaskStatus
 from app.core.periods import Period
 from app.extensions import db
 from app.models import AgencyPeriodInput, ProgressReport, ReportVersion
-from app.reports import services as svc
+from app.reports.drafts import create_report
 
 PAYLOADS = ["\x01", "\x08", "\x1b", "\ufffe", "\x0b", "\x7f", "\x85"]
 
 
 @pytest.fixture
 def report_row(as01, office_user):
-    row = svc.create_report(office_user, Period(2024, "quarter", 2), date(2024, 6, 20))
+    row = create_report(office_user, Period(2024, "quarter", 2), date(2024, 6, 20))
     db.session.commit()
     return row
 

@@ -7,7 +7,7 @@ from datetime import date
 import pytest
 
 from app.extensions import db
-from app.reports import services as svc
+from app.reports.builder import build_period_report
 from app.reports.docx import read_footnotes, render_docx
 from tests.reports.conftest import body_lines, read_docx, section_lines
 from tests.reports.test_builder import AS01_FIRST, AS01_HEADING, AS01_SECOND, AS02, AS03
@@ -27,7 +27,7 @@ def tally_after(lines: list[str], heading: str) -> str:
 
 
 def demo_word(as_of=date(2024, 6, 30)) -> bytes:
-    return render_docx(svc.build_period_report(2024, "quarter", 2, as_of))
+    return render_docx(build_period_report(2024, "quarter", 2, as_of))
 
 
 def test_demo_section_one_read_back_from_word(demo):
@@ -47,7 +47,7 @@ def test_demo_indicators_tallies_and_footnote_read_back_from_word(demo):
 
 
 def test_demo_report_has_every_agency_in_order_and_no_errors(demo):
-    report = svc.build_period_report(2024, "quarter", 2, date(2024, 6, 30))
+    report = build_period_report(2024, "quarter", 2, date(2024, 6, 30))
     assert [b.code for b in report.agency_blocks] == [
         "BTG", "BTC", "UBKT", "BDV", "TTCT", "VP", "MTTQ", "LĐLĐ", "CCB", "HND", "HLHPN", "HĐ", "CTĐ"]
     assert all(b.source == "input" for b in report.agency_blocks)

@@ -12,7 +12,7 @@ from lxml import etree
 
 from app.extensions import db
 from app.models import AgencyPeriodInput
-from app.reports import services as svc
+from app.reports.builder import build_period_report
 from app.reports.docx import read_footnotes, render_docx
 from tests.reports.conftest import add_key_indicators, body_lines, read_docx, section_lines
 from tests.reports.test_builder import AS01_FIRST, AS01_HEADING, AS01_SECOND, AS02, AS03, add_as03
@@ -21,7 +21,7 @@ W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 
 
 def render(as_of=date(2024, 6, 20), report=None) -> bytes:
-    return render_docx(svc.build_period_report(2024, "quarter", 2, as_of, report=report))
+    return render_docx(build_period_report(2024, "quarter", 2, as_of, report=report))
 
 
 def cell_lines(cell) -> list[str]:

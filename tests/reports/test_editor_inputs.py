@@ -10,7 +10,9 @@ from app.core.enums import Role
 from app.core.periods import Period
 from app.extensions import db
 from app.models import PeriodReport
-from app.reports import services as svc
+from app.reports.agency_inputs import save_agency_input
+from app.reports.builder import build_for, build_period_report
+from app.reports.drafts import create_report
 from tests.reports.conftest import TAN_BINH, add_agency_indicators
 from tests.reports.test_web import report_row  # noqa: F401  (fixture)
 
@@ -32,7 +34,7 @@ def test_regenerate_with_unsaved_edits_saves_them_first(client, office_user, rep
 
 
 def test_empty_parts_are_prefilled_and_flagged_not_bare_headings(client, office_user, report_row, agencies):  # noqa: F811
-    svc.save_agency_input(office_user, agencies["HND"], Period(2024, "quarter", 2),
+    save_agency_input(office_user, agencies["HND"], Period(2024, "quarter", 2),
                           {"difficulties_text": "Nguồn vốn Quỹ Hỗ trợ nông dân còn hạn chế."}, expected_version=None)
     db.session.commit()
     client.login(office_user)
@@ -41,7 +43,7 @@ def test_empty_parts_are_prefilled_and_flagged_not_bare_headings(client, office_
     assert f"- Tiếp tục thực hiện: {TAN_BINH}" in page
     assert "- Hội Nông dân huyện: Nguồn vốn Quỹ Hỗ trợ nông dân còn hạn chế." in page
     assert 'data-prefilled="1"' in page
-    built = svc.build_for(db.session.get(PeriodReport, report_row.id))
+    built = build_for(db.session.get(PeriodReport, report_row.id))
     assert any("III.1" in w for w in built.warnings)
     lines = built.section_text("III")
     assert lines[1:3] == ["1. Kết quả đạt được", "(Dự thảo: phần này chưa có nội dung.)"]
@@ -60,13 +62,13 @@ def test_agency_writes_its_own_tally_sentence_and_office_sees_both(client, make_
     assert response.status_code == 302
     page = client.get(url).get_data(as_text=True)
     assert own in page and 'data-testid="tally-computed"' in page
-    block = next(b for b in svc.build_period_report(2024, "quarter", 2, date(2024, 6, 20)).agency_blocks
+    block = next(b for b in build_period_report(2024, "quarter", 2, date(2024, 6, 20)).agency_blocks
                  if b.code == "CCB")
     assert block.tally_line == own
     assert block.computed_tally_line == "Thực hiện đạt và vượt 06/13 chỉ tiêu, 07 chỉ tiêu đạt trên 50%."
     # The office's editor shows both sentences.
     office = factories.user(Role.OFFICE, agencies["VP"])
-    row = svc.create_report(office, Period(2024, "quarter", 2), date(2024, 6, 20))
+    row = create_report(office, Period(2024, "quarter", 2), date(2024, 6, 20))
     db.session.commit()
     office_client = make_client()
     office_client.login(office)
@@ -80,7 +82,7 @@ def test_not_yet_started_indicators_have_their_own_bucket(agencies, as01):
     for indicator in db.session.scalars(db.select(Indicator).where(Indicator.is_year_end.is_(True))):
         indicator.is_year_end, indicator.starts_on = False, date(2024, 7, 1)
     db.session.commit()
-    block = next(b for b in svc.build_period_report(2024, "quarter", 2, date(2024, 6, 20)).agency_blocks
+    block = next(b for b in build_period_report(2024, "quarter", 2, date(2024, 6, 20)).agency_blocks
                  if b.code == "HLHPN")
     assert block.tally_line == ("Thực hiện đạt và vượt 36/50 chỉ tiêu, 09 chỉ tiêu đạt trên 50%, "
                                 "05 chỉ tiêu chưa đến thời gian thực hiện.")

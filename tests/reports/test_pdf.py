@@ -17,8 +17,8 @@ import pytest
 
 from app.core.periods import Period
 from app.extensions import db
-from app.reports import services as svc
 from app.reports.docx import soffice_path
+from app.reports.drafts import create_report
 from tests.reports.conftest import add_key_indicators
 from tests.reports.test_builder import add_as03
 
@@ -44,7 +44,7 @@ def test_docx_renders_in_libreoffice_with_the_header_table_on_page_one(client, a
     require_tools()
     add_key_indicators()
     add_as03(agencies, declared={"MTTQ": 51, "LĐLĐ": 22, "CTĐ": 20})
-    row = svc.create_report(chief, Period(2024, "quarter", 2), date(2024, 6, 20))
+    row = create_report(chief, Period(2024, "quarter", 2), date(2024, 6, 20))
     db.session.commit()
     client.login(chief)
     response = client.get(f"/reports/{row.id}/report.pdf")
@@ -74,7 +74,7 @@ def test_pdf_link_is_refused_cleanly_without_libreoffice(client, chief, as01, mo
     import app.reports.routes as routes
 
     monkeypatch.setattr(routes, "soffice_path", lambda: None)
-    row = svc.create_report(chief, Period(2024, "quarter", 2), date(2024, 6, 20))
+    row = create_report(chief, Period(2024, "quarter", 2), date(2024, 6, 20))
     db.session.commit()
     client.login(chief)
     response = client.get(f"/reports/{row.id}/report.pdf")

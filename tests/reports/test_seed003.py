@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import time_machine
 
-from app.reports import services as svc
+from app.reports.builder import build_for
 from app.reports.docx import read_footnotes, render_docx
 from tests.reports.seed003 import AS_OF, DATA, compare, document_lines, enter_figures, enter_with_services
 
@@ -14,7 +14,7 @@ from tests.reports.seed003 import AS_OF, DATA, compare, document_lines, enter_fi
 def test_seed003_reproduced_paragraph_by_paragraph(factories, capsys):
     orgs = enter_figures(factories)
     report = enter_with_services(factories, orgs)
-    built = svc.build_for(report, AS_OF)
+    built = build_for(report, AS_OF)
     data = render_docx(built)
     share, differences = compare(document_lines(data))
     print(f"\nseed 003: {share:.2%} of paragraphs identical; differences:\n" + "\n".join(differences))

@@ -9,10 +9,12 @@ import pytest
 import sqlalchemy as sa
 
 from app.core.enums import ReportState, Role
+from app.core.periods import Period
 from app.extensions import db
 from app.models import AgencyPeriodInput, Directive, PeriodReport, ReportVersion, TaskCarryOver
-from app.reports import services as svc
+from app.reports.builder import build_period_report
 from app.reports.docx import DOCX_MIMETYPE
+from app.reports.drafts import create_report
 from app.reports.xlsx import XLSX_MIMETYPE
 from tests.reports.test_builder import AS01_SECOND, add_as03
 
@@ -27,7 +29,7 @@ def count(model) -> int:
 
 @pytest.fixture
 def report_row(as01, office_user):
-    row = svc.create_report(office_user, svc.Period(2024, "quarter", 2), date(2024, 6, 20))
+    row = create_report(office_user, Period(2024, "quarter", 2), date(2024, 6, 20))
     db.session.commit()
     return row
 
@@ -218,7 +220,7 @@ def test_agency_enters_its_own_input_and_only_its_own(client, factories, agencie
     assert response.status_code == 302
     entry = db.session.scalar(sa.select(AgencyPeriodInput))
     assert (entry.organisation_id, entry.results_text) == (agencies["MTTQ"].id, "Tổ chức thành công Đại hội.")
-    block = next(b for b in svc.build_period_report(2024, "quarter", 2, date(2024, 6, 20)).agency_blocks
+    block = next(b for b in build_period_report(2024, "quarter", 2, date(2024, 6, 20)).agency_blocks
                  if b.code == "MTTQ")
     assert [p.text for p in block.paras] == ["Tổ chức thành công Đại hội."]
 

@@ -25,11 +25,13 @@ import pytest
 import sqlalchemy as sa
 
 from app.core.enums import OrganisationKind, Role, TaskStatus
+from app.core.periods import Period
 from app.directives import services as directives
 from app.extensions import db
 from app.models import ExplanationRequest, Organisation, PeriodReport, Task, User
 from app.oversight import services as oversight
-from app.reports import services as reports
+from app.reports.agency_inputs import save_agency_input
+from app.reports.drafts import create_report, save_report
 
 TAGS = ("ORG", "HEADING", "USER", "DIRECTIVE", "TASK", "DESC", "PROGRESS", "ASK", "ANSWER", "INPUT", "NARRATIVE")
 FORMULA_START = ("=", "+", "-", "@")
@@ -111,12 +113,12 @@ def injected(factories, make_client) -> Injected:
     explanation = oversight.request_explanation(chief, task, payload("ASK"))
     db.session.commit()
     oversight.answer_explanation(officer, explanation, payload("ANSWER"))
-    period = reports.Period(2024, "quarter", 2)
-    reports.save_agency_input(officer, org, period, {"results_text": payload("INPUT"), "next_tasks_text": "",
+    period = Period(2024, "quarter", 2)
+    save_agency_input(officer, org, period, {"results_text": payload("INPUT"), "next_tasks_text": "",
                                                      "proposals_text": "", "declared_indicator_total": None},
                               expected_version=None)
-    report = reports.create_report(office, period, date(2024, 6, 30))
-    reports.save_report(office, report, narrative={"achievements": payload("NARRATIVE")}, number=None,
+    report = create_report(office, period, date(2024, 6, 30))
+    save_report(office, report, narrative={"achievements": payload("NARRATIVE")}, number=None,
                         issued_on=None, signer_name=None, signer_title=None, expected_version=None)
     db.session.commit()
     return Injected(org=org, officer=officer, office=office, chief=chief, admin=admin, task=task,
