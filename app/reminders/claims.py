@@ -1,5 +1,6 @@
 """Claim before send: a reminder's log row is inserted on its unique ``dedupe_key``
-(``ON CONFLICT DO NOTHING``) before anything is sent, so no two ticks ever claim the same reminder."""
+(``ON CONFLICT DO NOTHING``) before anything is sent, so no two ticks ever claim the same reminder.
+Also what a claim stores (the subject, the in-app notification) and which daily-digest users wait a day."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
-"""Scheduler heartbeats: each scheduler process's sign of life, for the settings page and the
-stale-scheduler banner."""
+"""Scheduler heartbeats: each scheduler process's sign of life, upserted by the scheduler, pruned
+after a week and listed on the settings page."""
 
 from __future__ import annotations
 

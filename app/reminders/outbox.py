@@ -23,6 +23,8 @@ from app.reminders.rules import Obligation
 
 @dataclass(frozen=True, slots=True)
 class Row:
+    """A log row waiting to be sent: what composing and marking it need."""
+
     id: int
     kind: ReminderKind
     task_id: int | None
