@@ -102,7 +102,7 @@ def bench_tick(url: str, tasks: int, runs: int) -> dict:
     from app.core.enums import ReminderState
     from app.extensions import db
     from app.models import ReminderLog
-    from app.reminders import services
+    from app.reminders import claims, planning, recipients, tick
     from app.reminders.policy import load_policy
     from app.reminders.workdays import load_calendar
 
@@ -122,9 +122,9 @@ def bench_tick(url: str, tasks: int, runs: int) -> dict:
         if db.engine.dialect.name == "postgresql":
             with db.engine.begin() as conn:
                 conn.execute(sa.text("ANALYZE"))
-        services.run_tick(DAY, now=_now(), dry_run=True)  # warm caches (holidays, templates)
+        tick.run_tick(DAY, now=_now(), dry_run=True)  # warm caches (holidays, templates)
 
-        out["dry_run_ms"], result = _ms(lambda: services.run_tick(DAY, now=_now(), dry_run=True), runs)
+        out["dry_run_ms"], result = _ms(lambda: tick.run_tick(DAY, now=_now(), dry_run=True), runs)
         out["due"] = result.due
         out["would_send"] = len(result.lines)
 
@@ -132,12 +132,12 @@ def bench_tick(url: str, tasks: int, runs: int) -> dict:
         # rows sent so the following ticks are the steady state.
         def claim_all():
             with write_intent():
-                policy, calendar, directory = load_policy(), load_calendar(DAY), services.load_directory()
-                planned = services.plan_reminders(DAY, policy, calendar, directory)
-                existing = services.claimed_keys([p.key for p in planned])
+                policy, calendar, directory = load_policy(), load_calendar(DAY), recipients.load_directory()
+                planned = planning.plan_reminders(DAY, policy, calendar, directory)
+                existing = claims.claimed_keys([p.key for p in planned])
                 fresh = [p for p in planned if p.key not in existing]
-                fresh = services._drop_idle_digests(fresh, DAY, _now(), policy)
-                ids = services.claim(fresh, services.subjects_for(fresh, directory), _now())
+                fresh = planning.drop_idle_digests(fresh, DAY, _now(), policy)
+                ids = claims.claim(fresh, claims.subjects_for(fresh, directory), _now())
                 db.session.commit()
                 return ids
         out["claim_ms"], ids = _ms(claim_all, 1)
@@ -155,7 +155,7 @@ def bench_tick(url: str, tasks: int, runs: int) -> dict:
 
         def steady():
             with write_intent():
-                return services.run_tick(DAY, now=_now(9))
+                return tick.run_tick(DAY, now=_now(9))
         fastest: list[float] = []
         out["steady_ms"], result = _ms(steady, runs, best=fastest)
         out["steady_best_ms"] = fastest[0]
@@ -174,7 +174,7 @@ def bench_send(url: str, messages: int, port: int) -> dict:
     from app.core.enums import OrganisationKind, Role, TaskKind, TaskStatus
     from app.extensions import db
     from app.models import Directive, Organisation, Task, User
-    from app.reminders import services
+    from app.reminders import tick
     from app.reminders.policy import save_policy
 
     app = _make_app(url, MAIL_SERVER="127.0.0.1", MAIL_PORT=port, MAIL_SUPPRESS_SEND=False, MAIL_TIMEOUT=10)
@@ -196,11 +196,11 @@ def bench_send(url: str, messages: int, port: int) -> dict:
             } for i in range(messages)])
             save_policy(None, {"agency_digest_weekday": None, "chief_digest_weekday": None})
             db.session.commit()
-        services.run_tick(DAY, now=_now(), dry_run=True)  # warm caches
+        tick.run_tick(DAY, now=_now(), dry_run=True)  # warm caches
         gc.collect()
         gc.freeze()  # as the scheduler process does once started
         with write_intent():
-            result = services.run_tick(DAY, now=_now())
+            result = tick.run_tick(DAY, now=_now())
         db.session.remove()
         db.engine.dispose()
     tick_s = result.total_ms / 1000

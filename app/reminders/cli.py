@@ -29,7 +29,7 @@ def run_reminders(day, at, dry_run: bool) -> None:
     The tick acts at an explicit instant: now when the day is today, else 08:00 Vietnam time of that
     day (or the time given with --at), whatever the time of day the command is run.
     """
-    from app.reminders.services import run_tick, tick_now_for
+    from app.reminders.tick import run_tick, tick_now_for
 
     today = day.date() if day else today_local()
     now = tick_now_for(today, (at.hour, at.minute) if at else None)

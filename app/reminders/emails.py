@@ -293,7 +293,7 @@ class ReminderMessage(Message):
         return _from_header(self.sender)[1]
 
     def freeze(self) -> None:
-        """Date the message and write it out now (ahead of sending, see reminders.services._Precomposer)."""
+        """Date the message and write it out now (ahead of sending, see app.reminders.composing.Precomposer)."""
         if self.date is None:
             self.date = now_utc().timestamp()
         self._wire = self._serialise()

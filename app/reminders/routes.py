@@ -21,8 +21,12 @@ from app.core.errors import DomainError, ValidationFailed
 from app.core.permissions import requires
 from app.extensions import db
 from app.models import WorkdayOverride
-from app.reminders import services, workdays
+from app.reminders import workdays
+from app.reminders.attention import attention_count, attention_items, dismiss_reminder, resend_reminder
 from app.reminders.blueprint import bp
+from app.reminders.delivery import mail_settings_summary
+from app.reminders.heartbeats import scheduler_processes
+from app.reminders.log import list_log, state_counts
 from app.reminders.policy import WEEKDAY_NAMES, load_policy, save_policy
 
 WEEKDAY_CHOICES = [SelectChoice("", _l("Không gửi"))] + [SelectChoice(str(i), name) for i, name in enumerate(WEEKDAY_NAMES[:6])]
@@ -96,9 +100,9 @@ def settings():
             flash(_("Đã lưu chính sách nhắc việc."), "success")
             return redirect(url_for("reminders.settings"))
     return render_template(
-        "reminders/settings.html", form=form, processes=services.scheduler_processes(),
-        counts=services.state_counts(), attention=services.attention_count(now_utc()),
-        mail=services.mail_settings_summary(),
+        "reminders/settings.html", form=form, processes=scheduler_processes(),
+        counts=state_counts(), attention=attention_count(now_utc()),
+        mail=mail_settings_summary(),
     )
 
 
@@ -179,7 +183,7 @@ def log():
     if kind not in {k.value for k in ReminderKind} | {None}:
         kind = None
     query = (request.args.get("q") or "").strip()[:100] or None
-    rows, next_after = services.list_log(state=state, kind=kind, query=query, after_id=int_arg("after"))
+    rows, next_after = list_log(state=state, kind=kind, query=query, after_id=int_arg("after"))
     return render_template("reminders/log.html", rows=rows, next_after=next_after, state=state, kind=kind, q=query or "",
                            states=list(ReminderState), kinds=list(ReminderKind))
 
@@ -189,7 +193,7 @@ def log():
 def attention():
     now = now_utc()
     policy = load_policy()
-    return render_template("reminders/attention.html", items=services.attention_items(now, policy), form=EmptyForm(),
+    return render_template("reminders/attention.html", items=attention_items(now, policy), form=EmptyForm(),
                            stuck_after=policy.stuck_after_minutes, now=now)
 
 
@@ -201,7 +205,7 @@ def resolve(log_id: int, action: str):
     if not EmptyForm().validate_on_submit():
         abort(400)
     try:
-        handler = services.resend_reminder if action == "resend" else services.dismiss_reminder
+        handler = resend_reminder if action == "resend" else dismiss_reminder
         row = handler(current_user, log_id, now_utc())
         db.session.commit()
     except DomainError as error:

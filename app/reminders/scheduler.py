@@ -10,7 +10,7 @@ reminders).  A leader lock lets a second copy wait as a standby and take over wh
 Jobs live in memory (they are defined here, all state is in the application's tables) with
 ``coalesce=True, max_instances=1, misfire_grace_time=None``: a tick missed while the machine was
 busy runs once, late, instead of being dropped (the 3.x default drops it after one second).
-The tick itself (:func:`app.reminders.services.run_tick`) is idempotent, so the lock is a second
+The tick itself (:func:`app.reminders.tick.run_tick`) is idempotent, so the lock is a second
 line of defence against wasted work, not what prevents duplicates.
 """
 
@@ -32,7 +32,9 @@ from flask import Flask, has_request_context
 from app.core.clock import LOCAL_TZ, now_utc, timer_now, today_local
 from app.core.database import write_intent
 from app.extensions import db
-from app.reminders import services
+from app.reminders.delivery import sender_tag
+from app.reminders.heartbeats import prune_heartbeats, record_heartbeat
+from app.reminders.tick import run_tick
 
 log = logging.getLogger("app.reminders.scheduler")
 
@@ -169,7 +171,7 @@ class SchedulerRunner:
         self.standby_retry_seconds = standby_retry_seconds or config.get("SCHEDULER_STANDBY_RETRY_SECONDS", 30)
         self.tick_minutes = tick_minutes or config.get("SCHEDULER_TICK_MINUTES", 5)
         self.lock = lock or leader_lock_for(app)
-        self.process = services.sender_tag()
+        self.process = sender_tag()
         self.started_at = now_utc()
         self.is_leader = False
         self._tick_guard = threading.Lock()
@@ -206,7 +208,7 @@ class SchedulerRunner:
     def heartbeat(self, tick_summary: str | None = None) -> None:
         try:
             with self.app.app_context(), write_intent():
-                services.record_heartbeat(self.process, is_leader=self.is_leader, started_at=self.started_at,
+                record_heartbeat(self.process, is_leader=self.is_leader, started_at=self.started_at,
                                           now=now_utc(), tick_summary=tick_summary)
                 db.session.commit()
         except Exception:  # a database hiccup must not kill the scheduler; the next beat retries
@@ -229,7 +231,7 @@ class SchedulerRunner:
             summary = None
             with self.app.app_context(), write_intent():
                 try:
-                    result = services.run_tick(today_local(), now=now_utc())
+                    result = run_tick(today_local(), now=now_utc())
                     summary = result.summary()
                     log.info("tick: %s", summary)
                 except Exception as error:
@@ -252,7 +254,7 @@ class SchedulerRunner:
         gc.collect()
         gc.freeze()
         with self.app.app_context(), write_intent():
-            services.prune_heartbeats(now_utc(), older_than=timedelta(days=7))
+            prune_heartbeats(now_utc(), older_than=timedelta(days=7))
             db.session.commit()
         try:
             self.scheduler.start()

@@ -175,7 +175,7 @@ def no_digests():
 def tick(day: date, hour: int = 8, minute: int = 0, **kwargs):
     """One tick as the scheduler would run it at a local time on ``day``."""
     from app.core.database import write_intent
-    from app.reminders.services import run_tick
+    from app.reminders.tick import run_tick
 
     now = datetime.combine(day, dtime(hour, minute), LOCAL_TZ).astimezone(UTC)
     with write_intent():

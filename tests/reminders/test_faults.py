@@ -22,7 +22,7 @@ import time_machine
 from app.core.enums import ReminderState
 from app.extensions import db
 from app.models import Notification, ReminderLog, SchedulerHeartbeat, Task
-from app.reminders.services import attention_items
+from app.reminders.attention import attention_items
 from app.reminders.workdays import load_calendar
 from tests.plugins.processes import child_environment
 from tests.reminders.conftest import at, no_digests, tick

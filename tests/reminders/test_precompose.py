@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import threading
 
-from app.reminders.services import _Precomposer
+from app.reminders.composing import Precomposer
 
 
 class _Message:
@@ -28,7 +28,7 @@ class _Composer:
 
 def test_messages_come_in_order_composed_ahead_and_frozen(app):
     groups = [[f"r{i}"] for i in range(100)]  # more than the queue holds ahead
-    ahead = _Precomposer(_Composer(), groups, "tag")
+    ahead = Precomposer(_Composer(), groups, "tag")
     try:
         for index in (0, 1, 5, 99):  # the loop may skip groups another tick took
             message = ahead.take(index)
@@ -39,7 +39,7 @@ def test_messages_come_in_order_composed_ahead_and_frozen(app):
 
 
 def test_a_failure_on_the_thread_is_composed_again_by_the_loop(app):
-    ahead = _Precomposer(_Composer(), [["a"], ["boom"], ["gone"], ["c"]], "tag")
+    ahead = Precomposer(_Composer(), [["a"], ["boom"], ["gone"], ["c"]], "tag")
     try:
         assert ahead.take(0).rows == ["a"]
         again = ahead.take(1)
@@ -51,7 +51,7 @@ def test_a_failure_on_the_thread_is_composed_again_by_the_loop(app):
 
 
 def test_closing_early_stops_the_thread(app):
-    ahead = _Precomposer(_Composer(), [[f"r{i}"] for i in range(1000)], "tag")
+    ahead = Precomposer(_Composer(), [[f"r{i}"] for i in range(1000)], "tag")
     ahead.take(0)
     ahead.close()
     assert not ahead._thread.is_alive()

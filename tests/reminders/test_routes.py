@@ -163,7 +163,7 @@ def test_other_roles_cannot_resolve_reminders(factories, client, role):
 
 
 def test_admin_sees_scheduler_processes_and_the_stale_banner(factories, client):
-    from app.reminders.services import record_heartbeat
+    from app.reminders.heartbeats import record_heartbeat
 
     as_role(factories, client, Role.ADMIN)
     assert 'data-testid="scheduler-banner"' in client.get("/").get_data(as_text=True)

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from app.core.enums import ReminderKind, ReminderState, Role, TaskKind, TaskStatus
 from app.extensions import db
 from app.models import ContentItem, Notification, ReminderLog, Task, WorkdayOverride
-from app.reminders.services import attention_items
+from app.reminders.attention import attention_items
 from tests.reminders.conftest import at, no_digests, sent_pairs, set_policy, tick
 
 OFFICER = "canbo.btg@phunghiep.example"
@@ -318,7 +318,7 @@ def test_smtp_server_down_for_a_day_everything_is_sent_later_once(smtp, district
 
 
 def test_an_interrupted_send_is_flagged_once_and_can_be_resent_by_the_chief(smtp, district, factories):
-    from app.reminders.services import resend_reminder
+    from app.reminders.attention import resend_reminder
 
     no_digests()
     factories.task(district.agency, due=date(2024, 6, 19), title="Việc hôm nay")

@@ -21,7 +21,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from app import create_app  # noqa: E402
 from app.core.database import write_intent  # noqa: E402
-from app.reminders.services import run_tick, tick_now_for  # noqa: E402
+from app.reminders.tick import run_tick, tick_now_for  # noqa: E402
 
 # Warm every import the tick needs; the engine has no connection yet, so forking is safe.
 create_app()

@@ -11,7 +11,7 @@ import pytest
 import time_machine
 
 from app.core.clock import LOCAL_TZ, local_instant
-from app.reminders.services import tick_now_for
+from app.reminders.tick import tick_now_for
 from tests.plugins.processes import child_environment
 
 ROOT = Path(__file__).resolve().parents[2]
