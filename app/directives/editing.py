@@ -32,6 +32,7 @@ def require_editor(actor) -> None:
 
 
 def active_organisation(org_id: int | None, what: str) -> Organisation:
+    """The catalog organisation *org_id*, refused (naming *what*) when missing or no longer active."""
     organisation = db.session.get(Organisation, org_id) if org_id else None
     if organisation is None:
         raise ValidationFailed(_("%(what)s không có trong danh mục tổ chức.", what=what))

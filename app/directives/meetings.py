@@ -21,8 +21,6 @@ from app.models import Directive, Meeting, PeriodReport, Task
 
 MEETING_FIELDS = ("kind", "period_label", "year", "quarter", "held_on", "chair", "participants", "organiser_id",
                   "notes")
-
-
 _ROMAN_QUARTER = {"i": 1, "ii": 2, "iii": 3, "iv": 4}
 _PERIOD_QUARTER = re.compile(r"qu[ýí]\s+([ivx]+|[1-4])\s*/\s*(\d{4})", re.IGNORECASE)
 

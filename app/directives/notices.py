@@ -49,8 +49,6 @@ from app.models import (
 
 DIRECTIVE_FIELDS = ("doc_type", "number", "issuer_suffix", "issued_on", "issuing_body", "term_start_year", "title",
                     "body", "meeting_id", "parent_directive_id", "status", "issuer_id")
-
-
 _NUMBER = re.compile(r"\d{1,6}")
 _ISSUER = re.compile(r"[A-ZĐ][A-ZĐa-z0-9]*(?:-[A-ZĐa-z0-9]+)*")
 
