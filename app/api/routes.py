@@ -1,7 +1,7 @@
 """API v1 views: read the request through the OpenAPI table, call the services, commit once, answer JSON.
 
 No business rule lives here: meetings, directives and tasks go through
-:mod:`app.directives.services`, task edits through :mod:`app.tasks.services`, progress reports
+:mod:`app.directives` (meetings, notices, breakdown), task edits through :mod:`app.tasks.services`, progress reports
 through :mod:`app.progress.services` — the same functions the web pages call. What is here is
 translation: organisation codes to ids, JSON to the services' input objects, models to JSON.
 """
@@ -41,7 +41,8 @@ from app.core.clock import today_local
 from app.core.enums import TaskKind
 from app.core.errors import NotFound, ValidationFailed
 from app.core.periods import parse_period
-from app.directives import services as directive_services
+from app.core.permissions import can_view_directive
+from app.directives import breakdown, meetings, notices
 from app.extensions import db
 from app.models import ContentItem, Directive, Organisation, Task
 from app.oversight import services as oversight_services
@@ -166,7 +167,7 @@ def list_organisations():
 
 def _meeting_payload(meeting) -> dict:
     user = api_user()
-    visible = [d for d in meeting.directives if directive_services.can_view_directive(user, d)]
+    visible = [d for d in meeting.directives if can_view_directive(user, d)]
     return meeting_json(meeting, sorted(visible, key=lambda d: d.id))
 
 
@@ -174,8 +175,8 @@ def _meeting_payload(meeting) -> dict:
 @api_requires("directive.view")
 def list_meetings():
     args = query_args()
-    filters = directive_services.MeetingFilters(year=args.get("year"), kind=args.get("kind"))
-    rows, next_after = directive_services.list_meetings(filters, after_id=args.get("after"),
+    filters = meetings.MeetingFilters(year=args.get("year"), kind=args.get("kind"))
+    rows, next_after = meetings.list_meetings(filters, after_id=args.get("after"),
                                                         limit=args.get("limit", DEFAULT_PAGE))
     return jsonify(_page(rows, next_after, _meeting_payload))
 
@@ -184,7 +185,7 @@ def list_meetings():
 @api_requires("meeting.edit")
 @idempotent
 def create_meeting():
-    MeetingInput = directive_services.MeetingInput  # noqa: N806
+    MeetingInput = meetings.MeetingInput  # noqa: N806
     data = json_body()
     query_args()
     meeting_input = MeetingInput(
@@ -196,7 +197,7 @@ def create_meeting():
         organiser_id=organisation_id(data.get("organiser"), "organiser"),
         notes=data.get("notes", ""),
     )
-    meeting = directive_services.create_meeting(api_user(), meeting_input)
+    meeting = meetings.create_meeting(api_user(), meeting_input)
     db.session.commit()
     return _created(_meeting_payload(meeting), url_for("api.get_meeting", meeting_id=meeting.id))
 
@@ -205,7 +206,7 @@ def create_meeting():
 @api_requires("directive.view")
 def get_meeting(meeting_id: int):
     query_args()
-    meeting = directive_services.get_meeting(_checked_id(meeting_id, _("Không tìm thấy buổi làm việc.")))
+    meeting = meetings.get_meeting(_checked_id(meeting_id, _("Không tìm thấy buổi làm việc.")))
     return jsonify(_meeting_payload(meeting))
 
 
@@ -215,7 +216,7 @@ def get_meeting(meeting_id: int):
 
 
 def _directive_payload(directive: Directive) -> dict:
-    tasks = directive_services.directive_tasks(api_user(), directive)
+    tasks = notices.directive_tasks(api_user(), directive)
     _preload_tasks(tasks)
     return directive_json(directive, tasks)
 
@@ -224,18 +225,18 @@ def _directive_payload(directive: Directive) -> dict:
 @api_requires("directive.view")
 def list_directives():
     args = query_args()
-    filters = directive_services.DirectiveFilters(
+    filters = notices.DirectiveFilters(
         year=args.get("year"), quarter=args.get("quarter"), doc_type=args.get("doc_type"),
         status=args.get("status"), meeting_id=args.get("meeting_id"),
         agency_id=organisation_id(args.get("agency"), "agency"), query=(args.get("q") or "").strip() or None,
     )
-    rows, next_after = directive_services.list_directives(api_user(), filters, after_id=args.get("after"),
+    rows, next_after = notices.list_directives(api_user(), filters, after_id=args.get("after"),
                                                           limit=args.get("limit", DEFAULT_PAGE))
     return jsonify(_page(rows, next_after, directive_summary_json))
 
 
 def _directive_input(data: dict):
-    DirectiveInput = directive_services.DirectiveInput  # noqa: N806
+    DirectiveInput = notices.DirectiveInput  # noqa: N806
     return DirectiveInput(
         title=data["title"],
         doc_type=data.get("doc_type", DirectiveInput.doc_type),
@@ -253,7 +254,7 @@ def _directive_input(data: dict):
 
 def _task_input(data: dict, field: str):
     items = [
-        directive_services.ItemInput(
+        breakdown.ItemInput(
             text=item["text"],
             lead_org_id=organisation_id(item.get("lead_agency"), f"{field}.items[{n}].lead_agency"),
             due_phrase=item.get("due_phrase") or "",
@@ -261,7 +262,7 @@ def _task_input(data: dict, field: str):
         )
         for n, item in enumerate(data.get("items", []))
     ]
-    return directive_services.TaskInput(
+    return breakdown.TaskInput(
         title=data["title"],
         description=data.get("description", ""),
         lead_org_id=organisation_id(data["lead_agency"], f"{field}.lead_agency"),
@@ -287,10 +288,10 @@ def create_directive():
     directive_input = _directive_input(data)
     task_inputs = [_task_input(task, f"tasks[{n}]") for n, task in enumerate(data.get("tasks", []))]
     user = api_user()
-    directive = directive_services.create_directive(user, directive_input)
+    directive = notices.create_directive(user, directive_input)
     for n, task_input in enumerate(task_inputs):
         try:
-            directive_services.add_task(user, directive, task_input)
+            breakdown.add_task(user, directive, task_input)
         except ValidationFailed as error:
             error.field = f"tasks[{n}].{error.field}" if error.field else f"tasks[{n}]"
             raise
@@ -302,7 +303,7 @@ def create_directive():
 @api_requires("directive.view")
 def get_directive(directive_id: int):
     query_args()
-    directive = directive_services.get_directive_for(api_user(), _checked_id(directive_id, _("Không tìm thấy văn bản.")))
+    directive = notices.get_directive_for(api_user(), _checked_id(directive_id, _("Không tìm thấy văn bản.")))
     return jsonify(_directive_payload(directive))
 
 

@@ -1,7 +1,7 @@
 """Command line: ``flask refs parse TEXT`` and ``flask directives import FILE``.
 
 Both use the same services as the web pages: the import creates the tasks through
-:func:`app.directives.services.confirm_import`, in one transaction.
+:func:`app.directives.import_flow.confirm_import`, in one transaction.
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ def _echo_json(value) -> None:
 @click.argument("text", nargs=-1, required=True)
 def refs_parse(text: tuple[str, ...]) -> None:
     """Print the references in TEXT as JSON: fields, flags, Vietnamese reasons and canonical form."""
-    from app.directives.services import reference_report
+    from app.directives.citations import reference_report
 
     _echo_json(reference_report(" ".join(text)))
 
@@ -43,21 +43,21 @@ def refs_parse(text: tuple[str, ...]) -> None:
 def directives_import(file: Path, dry_run: bool, directive_id: int | None, actor_email: str | None) -> None:
     """Propose the tasks of a conclusion notice (.txt or .docx) and, without --dry-run, save them."""
     from app.core.errors import DomainError
-    from app.directives import services
+    from app.directives import due_dates, import_flow
     from app.directives.proposal import to_json
     from app.models import Directive, User
 
     data = file.read_bytes()
     with write_intent(not dry_run):
         try:
-            text = services.read_notice_file(data, file.name)
+            text = import_flow.read_notice_file(data, file.name)
             directive = None
             if directive_id is not None:
                 directive = db.session.get(Directive, directive_id)
                 if directive is None:
                     raise click.ClickException(f"Không tìm thấy văn bản id={directive_id}.")
-            reference = services.reference_date_for(directive) if directive is not None else None
-            draft = services.propose_import(text, reference_date=reference)
+            reference = due_dates.reference_date_for(directive) if directive is not None else None
+            draft = import_flow.propose_import(text, reference_date=reference)
             if dry_run:
                 _echo_json(to_json(draft))
                 db.session.rollback()
@@ -67,9 +67,9 @@ def directives_import(file: Path, dry_run: bool, directive_id: int | None, actor
                 actor = db.session.scalar(sa.select(User).where(sa.func.lower(User.email) == actor_email.lower()))
                 if actor is None:
                     raise click.ClickException(f"Không có tài khoản {actor_email}.")
-            plan = services.plan_from_draft(draft, text, new_directive=directive is None)
-            saved = services.confirm_import(actor, plan, directive)
-            tasks = services.directive_tasks_all(saved)
+            plan = import_flow.plan_from_draft(draft, text, new_directive=directive is None)
+            saved = import_flow.confirm_import(actor, plan, directive)
+            tasks = import_flow.directive_tasks_all(saved)
             db.session.commit()
         except DomainError as error:
             db.session.rollback()

@@ -3,7 +3,7 @@
 The meeting and directive forms are ordinary WTForms.  The task editor and the import review
 screen have a variable number of tasks and content items, so they post plain indexed field
 names ("tasks-0-title", "tasks-0-items-1-lead"); :func:`parse_task_rows` reads them into
-:class:`~app.directives.services.TaskInput` objects (the CSRF token is checked by a FlaskForm).
+:class:`~app.directives.breakdown.TaskInput` objects (the CSRF token is checked by a FlaskForm).
 """
 
 from __future__ import annotations
@@ -21,8 +21,11 @@ from wtforms.validators import InputRequired, Length, Optional
 
 from app.core.dates import DayField, parse_day
 from app.core.enums import DirectiveStatus, MeetingKind
+from app.directives.breakdown import ItemInput, TaskInput
+from app.directives.import_flow import ImportPlan
+from app.directives.meetings import MeetingInput
+from app.directives.notices import DirectiveInput
 from app.directives.refs import DOC_TYPES
-from app.directives.services import DirectiveInput, ImportPlan, ItemInput, MeetingInput, TaskInput
 
 
 def _required(message):

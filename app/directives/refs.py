@@ -159,7 +159,7 @@ class Reference:
         Redacted numbers ("1...") can collide; callers should not auto-merge
         references flagged ``redacted-number``.
         """
-        return self.code, _number_key(self.number), self.issuer
+        return self.code, number_key(self.number), self.issuer
 
     def canonical(self) -> str:
         """Render as domain.md §2.7: "Kế hoạch số 154-KH/HU ngày 05/6/2024".
@@ -184,7 +184,7 @@ def format_reference_date(day: date) -> str:
     return f"{day.day:02d}/{month}/{day.year}"
 
 
-def _number_key(number: str) -> str:
+def number_key(number: str) -> str:
     parts = [part.strip() for part in number.replace("…", "...").split(",")]
     return ", ".join(str(int(part)) if part.isdigit() else part for part in parts)
 

@@ -28,8 +28,10 @@ from app.core.enums import (
 )
 from app.core.errors import DomainError, NotFound
 from app.core.periods import PeriodPhraseError, resolve_due_phrase
-from app.core.permissions import has_permission, requires
-from app.directives import services
+from app.core.permissions import can_view_directive, has_permission, requires
+from app.directives import breakdown as task_breakdown
+from app.directives import citations, due_dates, import_flow, notices, numbering, recurrence
+from app.directives import meetings as meeting_records
 from app.directives.blueprint import bp
 from app.directives.forms import (
     ActionForm,
@@ -71,7 +73,7 @@ def _org_groups() -> list[tuple[str, list[Organisation]]]:
 
 def _editor_context() -> dict:
     return {"org_groups": _org_groups(), "kinds": list(TaskKind), "recurrences": list(Recurrence),
-            "commune_count": len(services.active_communes())}
+            "commune_count": len(task_breakdown.active_communes())}
 
 
 # =============================================================================================
@@ -86,23 +88,23 @@ def index():
     if status not in {s.value for s in DirectiveStatus}:
         status = None
     doc_type = request.args.get("type") or None
-    filters = services.DirectiveFilters(
+    filters = notices.DirectiveFilters(
         year=int_arg("year"), quarter=int_arg("quarter"),
         issuer_suffix=(request.args.get("issuer") or "").strip()[:32] or None,
         doc_type=doc_type if doc_type in DOC_TYPES else None, status=status, agency_id=int_arg("agency"),
         meeting_id=int_arg("meeting"), query=(request.args.get("q") or "").strip()[:200] or None)
-    directives, next_after = services.list_directives(current_user, filters, after_id=int_arg("after"))
+    directives, next_after = notices.list_directives(current_user, filters, after_id=int_arg("after"))
     agencies = Organisation.query_active() if current_user.role in OVERSIGHT_ROLES else [current_user.organisation]
     return render_template("directives/index.html", directives=directives, next_after=next_after, filters=filters,
-                           options=services.filter_options(), agencies=agencies, statuses=list(DirectiveStatus),
-                           targets=services.reference_targets(current_user, filters.query or ""),
+                           options=notices.filter_options(), agencies=agencies, statuses=list(DirectiveStatus),
+                           targets=citations.reference_targets(current_user, filters.query or ""),
                            rings=status_rings(current_user, [d.id for d in directives], today_local()))
 
 
 def _directive_form(form: DirectiveForm) -> DirectiveForm:
     form.meeting_id.choices = [SelectChoice(0, _("— Không gắn buổi làm việc —"))] + [
         SelectChoice(m.id, f"{m.period_label} · {m.held_on.strftime('%d/%m/%Y')} · {m.chair}")
-        for m in services.meeting_choices()]
+        for m in meeting_records.meeting_choices()]
     return form
 
 
@@ -113,11 +115,11 @@ def create():
     if request.method == "GET":
         form.meeting_id.data = int_arg("meeting") or 0
         meeting = db.session.get(Meeting, form.meeting_id.data) if form.meeting_id.data else None
-        proposal = services.propose_symbol("HU", "TB", meeting.held_on if meeting else None)
+        proposal = numbering.propose_symbol("HU", "TB", meeting.held_on if meeting else None)
         form.number.data = proposal["number"]
     if form.validate_on_submit():
         try:
-            directive = services.create_directive(current_user, form.to_input(), files=form.attachments.data or [])
+            directive = notices.create_directive(current_user, form.to_input(), files=form.attachments.data or [])
             stored = [a.stored_name for a in directive.attachments]
             try:
                 db.session.commit()
@@ -136,14 +138,14 @@ def create():
 @bp.route("/<int:directive_id>")
 @requires("directive.view")
 def detail(directive_id: int):
-    directive = services.get_directive_for(current_user, directive_id)
-    progress = services.directive_progress(current_user, directive)
-    references = services.outgoing_references("directive", directive.id)
+    directive = notices.get_directive_for(current_user, directive_id)
+    progress = notices.directive_progress(current_user, directive)
+    references = citations.outgoing_references("directive", directive.id)
     return render_template(
         "directives/detail.html", directive=directive, progress=progress, references=references,
-        citations=services.citations_of(current_user, directive), today_date=today_local(),
+        citations=citations.citations_of(current_user, directive), today_date=today_local(),
         statuses=list(TaskStatus), action_form=ActionForm(), attachment_form=AttachmentForm(),
-        body_html=services.link_references(directive.body, _directive_url),
+        body_html=citations.link_references(directive.body, _directive_url),
     )
 
 
@@ -154,7 +156,7 @@ def _directive_url(directive_id: int) -> str:
 @bp.route("/<int:directive_id>/edit", methods=["GET", "POST"])
 @requires("directive.edit")
 def edit(directive_id: int):
-    directive = services.get_directive_for(current_user, directive_id)
+    directive = notices.get_directive_for(current_user, directive_id)
     form = _directive_form(DirectiveForm(obj=directive))
     if request.method == "GET":
         form.version.data = str(directive.version_id)
@@ -162,7 +164,7 @@ def edit(directive_id: int):
         form.status.data = directive.status.value
     if form.validate_on_submit():
         try:
-            services.update_directive(current_user, directive, form.to_input(),
+            notices.update_directive(current_user, directive, form.to_input(),
                                       expected_version=form_version(form.version.data))
             db.session.commit()
         except DomainError as error:
@@ -177,9 +179,9 @@ def edit(directive_id: int):
 @bp.route("/<int:directive_id>/delete", methods=["POST"])
 @requires("directive.edit")
 def delete(directive_id: int):
-    directive = services.get_directive_for(current_user, directive_id)
+    directive = notices.get_directive_for(current_user, directive_id)
     try:
-        stored = services.delete_directive(current_user, directive)
+        stored = notices.delete_directive(current_user, directive)
         db.session.commit()
     except DomainError as error:
         _refused(error)
@@ -192,13 +194,13 @@ def delete(directive_id: int):
 @bp.route("/<int:directive_id>/attachments", methods=["POST"])
 @requires("directive.edit")
 def upload_attachments(directive_id: int):
-    directive = services.get_directive_for(current_user, directive_id)
+    directive = notices.get_directive_for(current_user, directive_id)
     form = AttachmentForm()
     if not form.validate_on_submit() or not [f for f in (form.attachments.data or []) if f and f.filename]:
         flash(_("Chưa chọn tệp."), "danger")
         return redirect(url_for("directives.detail", directive_id=directive_id))
     try:
-        created = services.add_attachments(current_user, directive, form.attachments.data)
+        created = notices.add_attachments(current_user, directive, form.attachments.data)
         db.session.commit()
     except DomainError as error:
         _refused(error)
@@ -213,7 +215,7 @@ def delete_attachment(directive_id: int, attachment_id: int):
     attachment = db.session.get(Attachment, attachment_id)
     if attachment is None or attachment.directive_id != directive_id:
         raise NotFound(_("Không tìm thấy tệp đính kèm."))
-    stored = services.remove_attachment(current_user, attachment)
+    stored = notices.remove_attachment(current_user, attachment)
     db.session.commit()
     _discard([stored])
     flash(_("Đã xóa tệp đính kèm."), "success")
@@ -226,7 +228,7 @@ def attachment(attachment_id: int):
     from app.core.uploads import open_upload
 
     found = db.session.get(Attachment, attachment_id)
-    if found is None or found.directive is None or not services.can_view_directive(current_user, found.directive):
+    if found is None or found.directive is None or not can_view_directive(current_user, found.directive):
         raise NotFound(_("Không tìm thấy tệp đính kèm."))
     return send_file(open_upload(found), mimetype=found.content_type, as_attachment=True,
                      download_name=found.filename)
@@ -244,7 +246,7 @@ def next_number():
         on = date.fromisoformat(request.args["on"]) if request.args.get("on") else None
     except ValueError:
         return jsonify({"error": {"code": "invalid", "message": _("Ngày không hợp lệ.")}}), 400
-    proposal = services.propose_symbol(issuer, doc_type, on)
+    proposal = numbering.propose_symbol(issuer, doc_type, on)
     proposal["hint"] = _("Số tiếp theo đề xuất: %(s)s (nhiệm kỳ %(t)s)", s=proposal["symbol"], t=proposal["term"])
     return jsonify(proposal)
 
@@ -253,9 +255,9 @@ def next_number():
 @requires("directive.view")
 def references():
     query = (request.args.get("q") or "").strip()[:300]
-    targets = services.reference_targets(current_user, query) if query else []
-    found = [(t, services.citations_of(current_user, t)) for t in targets]
-    parsed = services.reference_report(query) if query else []
+    targets = citations.reference_targets(current_user, query) if query else []
+    found = [(t, citations.citations_of(current_user, t)) for t in targets]
+    parsed = citations.reference_report(query) if query else []
     return render_template("directives/references.html", query=query, found=found, parsed=parsed)
 
 
@@ -265,7 +267,7 @@ def references():
 
 
 def _editable_directive(directive_id: int) -> Directive:
-    directive = services.get_directive_for(current_user, directive_id)
+    directive = notices.get_directive_for(current_user, directive_id)
     if directive.status is DirectiveStatus.REFERENCE:
         raise NotFound(_("Văn bản được dẫn chiếu không có nhiệm vụ."))
     return directive
@@ -283,25 +285,25 @@ def _task_of(directive: Directive, task_id: int) -> Task:
 def breakdown(directive_id: int):
     directive = _editable_directive(directive_id)
     return render_template("directives/breakdown.html", directive=directive,
-                           tasks=services.directive_tasks(current_user, directive), action_form=ActionForm(),
+                           tasks=notices.directive_tasks(current_user, directive), action_form=ActionForm(),
                            today_date=today_local())
 
 
-def _task_input_from(task: Task) -> services.TaskInput:
-    return services.TaskInput(
+def _task_input_from(task: Task) -> task_breakdown.TaskInput:
+    return task_breakdown.TaskInput(
         title=task.title, lead_org_id=task.lead_org_id, coordinator_ids=[o.id for o in task.coordinators],
         due_phrase=task.due_phrase or "", due_date=task.due_date if not task.due_phrase else
         (task.due_date if task.due_date != _phrase_date(task) else None),
         kind=task.kind.value, recurrence=task.recurrence.value if task.recurrence else "",
         all_communes=task.is_all_communes, is_confidential=task.is_confidential, description=task.description,
-        items=[services.ItemInput(text=i.text, lead_org_id=i.lead_org_id, due_phrase=i.due_phrase or "",
+        items=[task_breakdown.ItemInput(text=i.text, lead_org_id=i.lead_org_id, due_phrase=i.due_phrase or "",
                                   due_date=i.due_date, id=i.id) for i in task.items],
         ordinal=task.ordinal)
 
 
 def _phrase_date(task: Task):
     try:
-        return resolve_due_phrase(task.due_phrase, reference_date=services.reference_date_for(task.directive)).due_date
+        return resolve_due_phrase(task.due_phrase, reference_date=due_dates.reference_date_for(task.directive)).due_date
     except PeriodPhraseError:
         return None
 
@@ -311,14 +313,14 @@ def _phrase_date(task: Task):
 def new_task(directive_id: int):
     directive = _editable_directive(directive_id)
     form = TaskRowsForm()
-    data = services.TaskInput(title="", items=[])
+    data = task_breakdown.TaskInput(title="", items=[])
     errors: list[str] = []
     status = 422 if request.method == "POST" else 200
     if form.validate_on_submit():
         data, errors = parse_task_rows(request.form, "task")
         if not errors:
             try:
-                task = services.add_task(current_user, directive, data)
+                task = task_breakdown.add_task(current_user, directive, data)
                 db.session.commit()
             except DomainError as error:
                 db.session.rollback()
@@ -345,7 +347,7 @@ def edit_task(directive_id: int, task_id: int):
         data, errors = parse_task_rows(request.form, "task")
         if not errors:
             try:
-                services.update_task_breakdown(current_user, task, data,
+                task_breakdown.update_task_breakdown(current_user, task, data,
                                                expected_version=form_version(form.version.data))
                 db.session.commit()
             except StaleDataError:
@@ -367,7 +369,7 @@ def delete_task(directive_id: int, task_id: int):
     directive = _editable_directive(directive_id)
     task = _task_of(directive, task_id)
     try:
-        services.delete_task(current_user, task)
+        task_breakdown.delete_task(current_user, task)
         db.session.commit()
         flash(_("Đã xóa nhiệm vụ."), "success")
     except DomainError as error:
@@ -383,7 +385,7 @@ def _offset() -> int:
 @requires("task.edit")
 def move_task(directive_id: int, task_id: int):
     directive = _editable_directive(directive_id)
-    services.move_task(current_user, _task_of(directive, task_id), _offset())
+    task_breakdown.move_task(current_user, _task_of(directive, task_id), _offset())
     db.session.commit()
     return redirect(url_for("directives.breakdown", directive_id=directive_id, _anchor=f"task-{task_id}"))
 
@@ -399,7 +401,7 @@ def _item_of(task: Task, item_id: int) -> ContentItem:
 @requires("task.edit")
 def move_item(directive_id: int, task_id: int, item_id: int):
     task = _task_of(_editable_directive(directive_id), task_id)
-    services.move_item(current_user, _item_of(task, item_id), _offset())
+    task_breakdown.move_item(current_user, _item_of(task, item_id), _offset())
     db.session.commit()
     return redirect(url_for("directives.breakdown", directive_id=directive_id, _anchor=f"task-{task_id}"))
 
@@ -409,7 +411,7 @@ def move_item(directive_id: int, task_id: int, item_id: int):
 def delete_item(directive_id: int, task_id: int, item_id: int):
     task = _task_of(_editable_directive(directive_id), task_id)
     try:
-        services.delete_item(current_user, _item_of(task, item_id))
+        task_breakdown.delete_item(current_user, _item_of(task, item_id))
         db.session.commit()
         flash(_("Đã xóa nội dung."), "success")
     except DomainError as error:
@@ -421,7 +423,7 @@ def delete_item(directive_id: int, task_id: int, item_id: int):
 @requires("task.edit")
 def generate_occurrences(directive_id: int, task_id: int):
     task = _task_of(_editable_directive(directive_id), task_id)
-    created = services.generate_occurrences(current_user, task, today=today_local())
+    created = recurrence.generate_occurrences(current_user, task, today=today_local())
     db.session.commit()
     flash(_("Đã tạo %(n)d kỳ mới.", n=len(created)), "success")
     return redirect(url_for("directives.breakdown", directive_id=directive_id, _anchor=f"task-{task_id}"))
@@ -435,7 +437,7 @@ def generate_occurrences(directive_id: int, task_id: int):
 def _review_page(plan, directive, errors, status=200):
     return render_template(
         "directives/import_review.html", plan=plan, directive=directive, errors=errors, form=ImportReviewForm(),
-        meetings=services.meeting_choices() if directive is None else [], doc_types=DOC_TYPES,
+        meetings=meeting_records.meeting_choices() if directive is None else [], doc_types=DOC_TYPES,
         **_editor_context()), status
 
 
@@ -464,7 +466,7 @@ def _import(directive: Directive | None):
             return _review_page(plan, directive, errors, 422)
         before = _task_count(directive)
         try:
-            saved = services.confirm_import(current_user, plan, directive)
+            saved = import_flow.confirm_import(current_user, plan, directive)
             db.session.commit()
         except DomainError as error:
             db.session.rollback()
@@ -480,13 +482,13 @@ def _import(directive: Directive | None):
             text = form.text.data or ""
             upload = form.file.data
             if upload is not None and getattr(upload, "filename", ""):
-                text = services.read_notice_file(upload.read(services.MAX_IMPORT_FILE_BYTES + 1), upload.filename)
-            draft = services.propose_import(text, reference_date=services.reference_date_for(directive)
+                text = import_flow.read_notice_file(upload.read(import_flow.MAX_IMPORT_FILE_BYTES + 1), upload.filename)
+            draft = import_flow.propose_import(text, reference_date=due_dates.reference_date_for(directive)
                                             if directive is not None else None)
         except DomainError as error:
             form.text.errors = [*form.text.errors, error.message]
             return render_template("directives/import.html", form=form, directive=directive), error.status_code
-        plan = services.plan_from_draft(draft, text, new_directive=directive is None)
+        plan = import_flow.plan_from_draft(draft, text, new_directive=directive is None)
         return _review_page(plan, directive, {})
     status = 422 if request.method == "POST" else 200
     return render_template("directives/import.html", form=form, directive=directive), status
@@ -513,9 +515,9 @@ def import_into(directive_id: int):
 @requires("directive.view")
 def meetings():
     kind = request.args.get("kind") or None
-    filters = services.MeetingFilters(year=int_arg("year"),
+    filters = meeting_records.MeetingFilters(year=int_arg("year"),
                                       kind=kind if kind in {k.value for k in MeetingKind} else None)
-    rows, next_after = services.list_meetings(filters, after_id=int_arg("after"))
+    rows, next_after = meeting_records.list_meetings(filters, after_id=int_arg("after"))
     return render_template("directives/meetings.html", meetings=rows, next_after=next_after, filters=filters,
                            kinds=list(MeetingKind))
 
@@ -531,7 +533,7 @@ def new_meeting():
     form = _meeting_form(MeetingForm())
     if form.validate_on_submit():
         try:
-            meeting = services.create_meeting(current_user, form.to_input())
+            meeting = meeting_records.create_meeting(current_user, form.to_input())
             db.session.commit()
         except DomainError as error:
             _refused(error)
@@ -545,15 +547,15 @@ def new_meeting():
 @bp.route("/meetings/<int:meeting_id>")
 @requires("directive.view")
 def meeting(meeting_id: int):
-    found = services.get_meeting(meeting_id)
-    directives = [d for d in found.directives if services.can_view_directive(current_user, d)]
+    found = meeting_records.get_meeting(meeting_id)
+    directives = [d for d in found.directives if can_view_directive(current_user, d)]
     return render_template("directives/meeting.html", meeting=found, directives=directives, action_form=ActionForm())
 
 
 @bp.route("/meetings/<int:meeting_id>/edit", methods=["GET", "POST"])
 @requires("meeting.edit")
 def edit_meeting(meeting_id: int):
-    found = services.get_meeting(meeting_id)
+    found = meeting_records.get_meeting(meeting_id)
     form = _meeting_form(MeetingForm(obj=found))
     if request.method == "GET":
         form.version.data = str(found.version_id)
@@ -561,7 +563,7 @@ def edit_meeting(meeting_id: int):
         form.organiser_id.data = found.organiser_id or 0
     if form.validate_on_submit():
         try:
-            services.update_meeting(current_user, found, form.to_input(),
+            meeting_records.update_meeting(current_user, found, form.to_input(),
                                     expected_version=form_version(form.version.data))
             db.session.commit()
         except DomainError as error:
@@ -576,9 +578,9 @@ def edit_meeting(meeting_id: int):
 @bp.route("/meetings/<int:meeting_id>/delete", methods=["POST"])
 @requires("meeting.edit")
 def delete_meeting(meeting_id: int):
-    found = services.get_meeting(meeting_id)
+    found = meeting_records.get_meeting(meeting_id)
     try:
-        services.delete_meeting(current_user, found)
+        meeting_records.delete_meeting(current_user, found)
         db.session.commit()
     except DomainError as error:
         _refused(error)

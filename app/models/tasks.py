@@ -71,17 +71,6 @@ class Task(TimestampMixin, Base):
     def is_continuous(self) -> bool:
         return self.kind is TaskKind.CONTINUOUS
 
-    def is_overdue(self, today: date) -> bool:
-        """Quá hạn: one of its units is (the rule lives in app.tasks.units)."""
-        from app.tasks.units import task_is_overdue
-
-        return task_is_overdue(self, today)
-
-    def days_late(self, today: date) -> int:
-        from app.tasks.units import task_days_late
-
-        return task_days_late(self, today)
-
 
 class ContentItem(TimestampMixin, Base):
     """Nội dung: a sub-item of a task with its own assignee and status where the source splits them."""
@@ -111,20 +100,6 @@ class ContentItem(TimestampMixin, Base):
     lead_org: Mapped[Organisation | None] = relationship()
 
     __mapper_args__ = {"version_id_col": version_id}
-
-    @property
-    def effective_due_date(self) -> date | None:
-        """The due date in force (app.tasks.units)."""
-        from app.tasks.units import unit_of
-
-        return unit_of(self.task, self).due
-
-    @property
-    def effective_lead(self) -> Organisation:
-        """The owner agency (app.tasks.units decides which: the item's own or the task's lead)."""
-        from app.tasks.units import unit_of
-
-        return self.lead_org if unit_of(self.task, self).owner_id == self.lead_org_id else self.task.lead_org
 
 
 class TaskCarryOver(Base):

@@ -804,7 +804,7 @@ def pending_review_for(task: Task) -> list[ProgressReport]:
 
 def extension_horizon(today: date) -> date:
     """The latest due date an extension may ask for: the end of the year one Party term from now."""
-    from app.directives.services import TERM_LENGTH
+    from app.directives.numbering import TERM_LENGTH
 
     return date(today.year + TERM_LENGTH, 12, 31)
 

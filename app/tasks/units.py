@@ -25,6 +25,8 @@ import sqlalchemy as sa
 
 from app.core.clock import today_local
 from app.core.enums import OPEN_STATUSES, TaskKind, TaskStatus
+from app.core.permissions import issued_task_clause
+from app.extensions import db
 from app.models import ContentItem, Organisation, Task
 
 #: Ageing buckets (nhóm quá hạn): (code, first day late, last day late or None).
@@ -72,8 +74,6 @@ def unit_open_on(as_of: date):
 
 def unit_overdue(as_of: date):
     """The unit is overdue on ``as_of`` (SQL)."""
-    from app.core.permissions import issued_task_clause
-
     clauses = [Task.kind != TaskKind.CONTINUOUS, unit_due() < as_of, unit_open_on(as_of), issued_task_clause()]
     if as_of >= today_local():
         clauses.append(task_may_be_open())  # implied today: lets the scan start from ix_task_status_due
@@ -87,8 +87,6 @@ def task_may_be_open():
 
 
 def count_overdue_units(as_of: date, *where) -> int:
-    from app.extensions import db
-
     stmt = units_from(sa.select(sa.func.count())).where(unit_overdue(as_of), *where)
     return db.session.scalar(stmt) or 0
 

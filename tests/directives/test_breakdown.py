@@ -9,7 +9,7 @@ import sqlalchemy as sa
 
 from app.core.enums import OrganisationKind, Recurrence, Role, TaskKind, TaskStatus
 from app.core.errors import ValidationFailed
-from app.directives import services
+from app.directives import breakdown, due_dates, notices, recurrence
 from app.extensions import db
 from app.models import AuditEvent, ContentItem, Task
 from app.tasks.rollup import apply_rollup
@@ -113,8 +113,8 @@ def test_all_communes_creates_one_item_per_active_commune_and_rolls_up(office_cl
 
     # a commune officer sees the task (its item), another agency's officer does not
     commune_user = factories.user(Role.AGENCY_OFFICER, catalog["X.TANBINH"])
-    assert task in services.directive_tasks(commune_user, notice)
-    assert services.directive_tasks(factories.user(Role.AGENCY_OFFICER, catalog["HND"]), notice) == []
+    assert task in notices.directive_tasks(commune_user, notice)
+    assert notices.directive_tasks(factories.user(Role.AGENCY_OFFICER, catalog["HND"]), notice) == []
 
     for item in task.items[:7]:
         item.status, item.completed_on = TaskStatus.COMPLETED, date(2024, 5, 2)
@@ -136,12 +136,12 @@ def test_recurring_tasks_generate_the_next_occurrences_ahead(office_client, cata
     assert occurrences[1].title == "Báo cáo tình hình dư luận xã hội (quý III/2024)"
 
     # topping up is idempotent and only adds cycles beyond the horizon
-    assert services.generate_occurrences(None, series, today=date(2024, 3, 20)) == []
-    added = services.generate_occurrences(None, series, today=date(2024, 5, 1))  # Q2 is now the current cycle
+    assert recurrence.generate_occurrences(None, series, today=date(2024, 3, 20)) == []
+    added = recurrence.generate_occurrences(None, series, today=date(2024, 5, 1))  # Q2 is now the current cycle
     assert [t.due_date for t in added] == [date(2025, 3, 31)]
-    assert services.generate_occurrences(None, series, today=date(2024, 6, 30)) == []
+    assert recurrence.generate_occurrences(None, series, today=date(2024, 6, 30)) == []
 
-    monthly = services.resolve_due("hàng tháng", None, reference_date=date(2024, 3, 14))
+    monthly = due_dates.resolve_due("hàng tháng", None, reference_date=date(2024, 3, 14))
     assert (monthly.kind, monthly.recurrence, monthly.due_date) == (TaskKind.RECURRING, Recurrence.MONTHLY, date(2024, 3, 31))
 
 
@@ -151,7 +151,7 @@ def test_continuous_tasks_have_no_deadline_and_are_never_overdue(office_client, 
     [task] = _tasks()
     assert (task.kind, task.due_date, task.due_phrase) == (TaskKind.CONTINUOUS, None, "thường xuyên")
     assert not task_is_overdue(task, date(2030, 1, 1))
-    weekly = services.resolve_due("hàng tuần", None, reference_date=date(2024, 3, 14))
+    weekly = due_dates.resolve_due("hàng tuần", None, reference_date=date(2024, 3, 14))
     assert weekly.kind is TaskKind.CONTINUOUS
 
 
@@ -187,7 +187,7 @@ def test_inactive_agencies_cannot_be_assigned(catalog, notice):
     catalog["CTĐ"].is_active = False
     db.session.commit()
     with pytest.raises(ValidationFailed, match="đã ngừng hoạt động"):
-        services.add_task(None, notice, services.TaskInput(title="X", lead_org_id=catalog["CTĐ"].id,
+        breakdown.add_task(None, notice, breakdown.TaskInput(title="X", lead_org_id=catalog["CTĐ"].id,
                                                            due_phrase="trong quý II/2024"))
 
 

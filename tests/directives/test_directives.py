@@ -9,7 +9,7 @@ import pytest
 import sqlalchemy as sa
 
 from app.core.enums import DirectiveStatus, MeetingKind, Role
-from app.directives import services
+from app.directives import notices, numbering
 from app.extensions import db
 from app.models import Attachment, AuditEvent, Directive, Meeting, Task
 
@@ -123,13 +123,13 @@ def test_numbering_helper_proposes_the_next_number_per_issuer_type_and_term(offi
     factories.directive(number="175", doc_type="KH", issued_on=date(2024, 3, 29))
     factories.directive(number="12", doc_type="TB", issuer_suffix="VPHU", issued_on=date(2024, 3, 1))
     factories.directive(number="260", doc_type="TB", issued_on=date(2019, 12, 1))  # previous term
-    assert services.next_number("HU", "TB", 2020) == 199
-    assert services.next_number("HU", "KH", 2020) == 176
-    assert services.next_number("VPHU", "TB", 2020) == 13
-    assert services.next_number("HU", "TB", 2015) == 261
-    assert services.next_number("HU", "TB", 2025) == 1
-    assert services.term_start_year_for(date(2024, 12, 31)) == 2020
-    assert services.term_start_year_for(date(2025, 1, 1)) == 2025
+    assert numbering.next_number("HU", "TB", 2020) == 199
+    assert numbering.next_number("HU", "KH", 2020) == 176
+    assert numbering.next_number("VPHU", "TB", 2020) == 13
+    assert numbering.next_number("HU", "TB", 2015) == 261
+    assert numbering.next_number("HU", "TB", 2025) == 1
+    assert numbering.term_start_year_for(date(2024, 12, 31)) == 2020
+    assert numbering.term_start_year_for(date(2025, 1, 1)) == 2025
     body = office_client.get("/directives/next-number?issuer=HU&type=TB&on=2024-06-01").get_json()
     assert (body["symbol"], body["term"]) == ("199-TB/HU", "2020 - 2025")
     assert office_client.get("/directives/next-number?issuer=HU&type=TB&on=2026-01-02").get_json()["symbol"] == "01-TB/HU"
@@ -182,9 +182,9 @@ def test_lists_filter_by_period_issuer_type_status_agency_and_paginate(office_cl
     assert ids(f"agency={catalog['HND'].id}") == {q2.id}
     assert ids("q=175-KH/HU") == {plan.id}
 
-    first, after = services.list_directives(factories.user(Role.OFFICE, catalog["VP"]), services.DirectiveFilters(), limit=2)
+    first, after = notices.list_directives(factories.user(Role.OFFICE, catalog["VP"]), notices.DirectiveFilters(), limit=2)
     assert [d.id for d in first] == [draft.id, old.id] and after == old.id
-    second, _ = services.list_directives(factories.user(Role.OFFICE, catalog["VP"]), services.DirectiveFilters(),
+    second, _ = notices.list_directives(factories.user(Role.OFFICE, catalog["VP"]), notices.DirectiveFilters(),
                                          after_id=after, limit=2)
     assert [d.id for d in second] == [plan.id, q2.id]
 

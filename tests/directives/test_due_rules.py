@@ -1,4 +1,4 @@
-"""Deadline phrases as the task editor saves them (rules in app/directives/services.py, domain.md §3.4, AS-09)."""
+"""Deadline phrases as the task editor saves them (rules in app/directives/due_dates.py, domain.md §3.4, AS-09)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import pytest
 
 from app.core.enums import Recurrence, TaskKind
 from app.core.errors import ValidationFailed
-from app.directives.services import resolve_due
+from app.directives.due_dates import resolve_due
 
 MEETING = date(2024, 3, 14)
 

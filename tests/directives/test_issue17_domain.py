@@ -9,7 +9,7 @@ import pytest
 import sqlalchemy as sa
 
 from app.core.errors import ValidationFailed
-from app.directives import services
+from app.directives import import_flow, meetings
 from app.extensions import db
 from app.models import Task
 from app.reports.builder import build_period_report
@@ -21,31 +21,31 @@ FIVE = ["LĐLĐ", "CCB", "HND", "HLHPN", "HĐ"]
 def test_mass_organisations_phrase_is_the_five_without_the_red_cross(catalog):
     text = ("1. Ban Dân vận Huyện ủy chủ trì, phối hợp các đoàn thể chính trị - xã hội huyện tổ chức tuyên truyền "
             "trong quý III/2024.\n")
-    draft = services.propose_import(text, reference_date=date(2024, 6, 20))
+    draft = import_flow.propose_import(text, reference_date=date(2024, 6, 20))
     (task,) = draft.tasks
     assert task.lead_code == "BDV"
     assert task.coordinator_codes == FIVE
     assert catalog["CTĐ"].kind.value == "association"
     # A short proposed title (the action); the paragraph is kept as the description.
-    (planned,) = services.plan_from_draft(draft, text, new_directive=True).tasks
+    (planned,) = import_flow.plan_from_draft(draft, text, new_directive=True).tasks
     assert planned.title == "Tổ chức tuyên truyền"
     assert planned.description == text.removeprefix("1. ").strip()
 
 
 def test_a_second_periodic_session_in_a_quarter_is_refused(office, catalog):
-    first = services.create_meeting(office, services.MeetingInput(held_on=date(2024, 3, 14)))
+    first = meetings.create_meeting(office, meetings.MeetingInput(held_on=date(2024, 3, 14)))
     db.session.flush()
     with pytest.raises(ValidationFailed) as refused:
-        services.create_meeting(office, services.MeetingInput(held_on=date(2024, 3, 28)))
+        meetings.create_meeting(office, meetings.MeetingInput(held_on=date(2024, 3, 28)))
     assert "14/3/2024" in refused.value.message and refused.value.field == "held_on"
     # Another kind of meeting in the quarter is fine, and so is the next quarter's session.
-    services.create_meeting(office, services.MeetingInput(held_on=date(2024, 3, 28), kind="plenary"))
-    services.create_meeting(office, services.MeetingInput(held_on=date(2024, 6, 20)))
+    meetings.create_meeting(office, meetings.MeetingInput(held_on=date(2024, 3, 28), kind="plenary"))
+    meetings.create_meeting(office, meetings.MeetingInput(held_on=date(2024, 6, 20)))
     # Moving a session into a quarter that has one is refused too.
-    later = services.create_meeting(office, services.MeetingInput(held_on=date(2024, 9, 20)))
+    later = meetings.create_meeting(office, meetings.MeetingInput(held_on=date(2024, 9, 20)))
     db.session.flush()
     with pytest.raises(ValidationFailed):
-        services.update_meeting(office, later, services.MeetingInput(held_on=date(2024, 6, 25)))
+        meetings.update_meeting(office, later, meetings.MeetingInput(held_on=date(2024, 6, 25)))
     assert first.id is not None
 
 

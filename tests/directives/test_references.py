@@ -9,7 +9,7 @@ from pathlib import Path
 import sqlalchemy as sa
 
 from app.core.enums import DirectiveStatus
-from app.directives import services
+from app.directives import breakdown, citations
 from app.extensions import db
 from app.models import Directive, DocumentReference
 
@@ -30,7 +30,7 @@ def test_as08_two_documents_four_mentions(catalog, factories):
              "Kế hoạch số 154- KH/HU, ngày 5/6/2024",
              "Kế hoạch số 154-KH/HU, ngày 05/6/2024"]
     for source_id, text in enumerate(texts, start=1):
-        services.sync_references("progress_report", source_id, text, own=notice)
+        citations.sync_references("progress_report", source_id, text, own=notice)
     db.session.commit()
     plan_, scheme = sorted(_references(), key=lambda d: d.doc_type)
     assert (scheme.doc_type, scheme.number, scheme.issuer_suffix, scheme.issued_on) == ("ĐA", "09", "TU", date(2024, 1, 5))
@@ -43,7 +43,7 @@ def test_as08_two_documents_four_mentions(catalog, factories):
 
 def test_within_one_text_an_earlier_undated_mention_gets_the_later_date(catalog, factories):
     notice = factories.directive(number="198")
-    services.sync_references("directive", notice.id, "Đề án số 09-ĐA/TU … theo Đề án số 09-ĐA/TU ngày 05/01/2024.",
+    citations.sync_references("directive", notice.id, "Đề án số 09-ĐA/TU … theo Đề án số 09-ĐA/TU ngày 05/01/2024.",
                              own=notice)
     [scheme] = _references()
     assert scheme.issued_on == date(2024, 1, 5)
@@ -53,7 +53,7 @@ def test_flags_are_kept_redacted_numbers_not_linked_and_multi_numbers_split(cata
     notice = factories.directive(number="198")
     text = ("Công văn số 359-CV/HU ngày 13/02/82023; Công văn số 444-KH/HU ngày 30/6/2023; "
             "Công văn số 1...6-CV/UBKTHU ngày 21/12/2022; Quyết định 217, 218-QĐ/TW")
-    links = services.sync_references("directive", notice.id, text, own=notice)
+    links = citations.sync_references("directive", notice.id, text, own=notice)
     flagged = {link.matched_text: link.flags for link in links}
     assert flagged["Công văn số 359-CV/HU ngày 13/02/82023"] == "invalid-date"
     assert flagged["Công văn số 444-KH/HU ngày 30/6/2023"] == "type-code-mismatch"
@@ -66,7 +66,7 @@ def test_flags_are_kept_redacted_numbers_not_linked_and_multi_numbers_split(cata
 
 def test_a_notice_does_not_cite_itself_and_a_real_directive_replaces_its_reference(office_client, catalog, factories):
     mentioning = factories.directive(number="198", body="Triển khai Kế hoạch số 175-KH/HU ngày 29/3/2024.")
-    services.sync_directive_references(mentioning)
+    citations.sync_directive_references(mentioning)
     db.session.commit()
     [reference] = _references()
     response = office_client.post_form("/directives/new", {
@@ -88,7 +88,7 @@ def test_a_notice_does_not_cite_itself_and_a_real_directive_replaces_its_referen
 
 def test_task_texts_are_parsed_and_searchable(office_client, catalog, factories):
     notice = factories.directive(meeting=factories.meeting(), number="198")
-    services.add_task(None, notice, services.TaskInput(
+    breakdown.add_task(None, notice, breakdown.TaskInput(
         title="Sơ kết 05 năm thực hiện Nghị quyết số 26-NQ/TW ngày 19/5/2018", lead_org_id=catalog["BTC"].id,
         due_phrase="trong quý III/2024"))
     db.session.commit()

@@ -26,7 +26,7 @@ import sqlalchemy as sa
 
 from app.core.enums import OrganisationKind, Role, TaskStatus
 from app.core.periods import Period
-from app.directives import services as directives
+from app.directives import breakdown, meetings, notices
 from app.extensions import db
 from app.models import ExplanationRequest, Organisation, PeriodReport, Task, User
 from app.oversight import services as oversight
@@ -91,11 +91,11 @@ def injected(factories, make_client) -> Injected:
     officer = db.session.scalar(sa.select(User).where(User.email == "can.bo@hnd.example.vn"))
 
     # A conclusion notice and its task through the directive services (what the editor calls).
-    meeting = directives.create_meeting(office, directives.MeetingInput(held_on=date(2024, 3, 14),
+    meeting = meetings.create_meeting(office, meetings.MeetingInput(held_on=date(2024, 3, 14),
                                                                         period_label="quý I/2024"))
-    directive = directives.create_directive(office, directives.DirectiveInput(
+    directive = notices.create_directive(office, notices.DirectiveInput(
         title=payload("DIRECTIVE"), number="198", issued_on=date(2024, 3, 18), meeting_id=meeting.id))
-    task = directives.add_task(office, directive, directives.TaskInput(
+    task = breakdown.add_task(office, directive, breakdown.TaskInput(
         title=payload("TASK"), description=payload("DESC"), lead_org_id=org.id, due_date=date(2024, 6, 30)))
     db.session.commit()
 

@@ -37,8 +37,8 @@ from hypothesis.stateful import (
 from app.core.enums import ReviewState, Role, TaskStatus
 from app.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from app.core.periods import parse_period
-from app.directives import services as directive_services
-from app.directives.services import ItemInput, TaskInput
+from app.directives import breakdown
+from app.directives.breakdown import ItemInput, TaskInput
 from app.extensions import db
 from app.main import services as home_services
 from app.models import ProgressReport, Task
@@ -139,7 +139,7 @@ class OneTruth(RuleBasedStateMachine):
                                     for i in range(n_items)])
 
             def create():
-                directive_services.add_task(w.office, w.directive, data)
+                breakdown.add_task(w.office, w.directive, data)
         self._do(create)
         self.n_tasks = db.session.scalar(sa.select(sa.func.count()).select_from(Task))
 
@@ -202,7 +202,7 @@ class OneTruth(RuleBasedStateMachine):
                             coordinator_ids=[o.id for o in task.coordinators], items=items)
         if change == "due":
             self.changed_due = True
-        self._do(lambda: directive_services.update_task_breakdown(self.world.office, task, data_in))
+        self._do(lambda: breakdown.update_task_breakdown(self.world.office, task, data_in))
 
     # ------------------------------------------------------------------------------ invariants
 
