@@ -1,5 +1,5 @@
 """Agencies report progress: inbox, progress reports with evidence and indicator figures, completion
-review, extension requests. The business rules are in :mod:`app.progress.services`."""
+review, extension requests. The business rules are in the modules named after them (reports, review, …)."""
 
 from flask import Blueprint
 
@@ -11,7 +11,7 @@ def progress_panel(task):
     """The task page's progress actions for the current user (templates/tasks/_actions.html)."""
     from flask_login import current_user
 
-    from app.progress.services import task_panel
+    from app.progress.panel import task_panel
 
     return task_panel(current_user, task)
 
