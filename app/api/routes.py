@@ -2,7 +2,7 @@
 
 No business rule lives here: meetings, directives and tasks go through
 :mod:`app.directives` (meetings, notices, breakdown), task edits through :mod:`app.tasks.services`, progress reports
-through :mod:`app.progress.services` — the same functions the web pages call. What is here is
+through :mod:`app.progress.reports` — the same functions the web pages call. What is here is
 translation: organisation codes to ids, JSON to the services' input objects, models to JSON.
 """
 
@@ -46,7 +46,8 @@ from app.directives import breakdown, meetings, notices
 from app.extensions import db
 from app.models import ContentItem, Directive, Organisation, Task
 from app.oversight import services as oversight_services
-from app.progress import services as progress_services
+from app.progress.evidence import discard_report_files
+from app.progress.reports import submit_progress_report
 from app.reports.builder import build_period_report
 from app.reports.drafts import check_as_of, find_report
 from app.tasks import services as task_services
@@ -397,14 +398,13 @@ def create_progress_report(task_id: int):
             for f in data.get("figures", [])
         ],
     }
-    report = progress_services.submit_progress_report(api_user(), task, report_data,
-                                                      _evidence_files(data.get("evidence", [])),
-                                                      expected_version=version)
+    report = submit_progress_report(api_user(), task, report_data, _evidence_files(data.get("evidence", [])),
+                                    expected_version=version)
     try:
         db.session.commit()
     except Exception:
         db.session.rollback()
-        progress_services.discard_report_files(report)
+        discard_report_files(report)
         raise
     response = jsonify(progress_report_json(report))
     response.status_code = 201

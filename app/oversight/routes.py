@@ -348,14 +348,14 @@ def request_explanation(task_id: int):
 @bp.route("/reports/<int:report_id>/return", methods=["POST"])
 @requires("completion.review")
 def return_completion(report_id: int):
-    from app.progress import services as progress
+    from app.progress import review
 
-    report = progress.get_report_for(current_user, report_id)
+    report = review.get_report_for(current_user, report_id)
     form = ReturnForm()
     if not form.validate_on_submit():
         flash(_("Vui lòng nêu lý do trả lại (tối đa 2000 ký tự)."), "danger")
         return _back()
-    _commit_or_flash(lambda: progress.return_completion(current_user, report, form.reason.data),
+    _commit_or_flash(lambda: review.return_completion(current_user, report, form.reason.data),
                      _("Đã trả lại đề nghị hoàn thành."))
     return _back()
 

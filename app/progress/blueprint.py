@@ -10,7 +10,7 @@ def progress_panel(task):
     """The task page's progress actions for the current user (templates/tasks/_actions.html)."""
     from flask_login import current_user
 
-    from app.progress.services import task_panel
+    from app.progress.panel import task_panel
 
     return task_panel(current_user, task)
 

@@ -16,7 +16,17 @@ from app.core.templating import per_language, status_badge
 from app.core.uploads import EVIDENCE_KINDS, accept_attribute, describe_kinds, human_size, open_upload
 from app.extensions import db
 from app.models import Attachment, Organisation, ProgressReport
-from app.progress import services
+from app.progress import (
+    evidence,
+    extension_requests,
+    figures,
+    indicator_rows,
+    limits,
+    reports,
+    review,
+    roles,
+)
+from app.progress import inbox as inboxes
 from app.progress.blueprint import bp
 from app.progress.forms import (
     ConfirmCompletionForm,
@@ -35,7 +45,7 @@ def _commit_or_discard(report=None) -> None:
         db.session.commit()
     except Exception:
         db.session.rollback()
-        services.discard_report_files(report)
+        evidence.discard_report_files(report)
         raise
 
 
@@ -49,7 +59,7 @@ def _task_url(task_id: int) -> str:
 
 
 def _inbox_organisation(form: InboxFilterForm) -> Organisation:
-    allowed = services.inbox_organisations(current_user)
+    allowed = inboxes.inbox_organisations(current_user)
     form.agency.choices = [SelectChoice(str(o.id), o.name) for o in allowed]
     wanted = request.args.get("agency", "")
     chosen = next((o for o in allowed if str(o.id) == wanted), None)
@@ -72,7 +82,7 @@ def inbox():
     organisation = _inbox_organisation(form)
     status = request.args.get("status") or None
     directive = request.args.get("directive", "")
-    filters = services.InboxFilters(
+    filters = inboxes.InboxFilters(
         query=(request.args.get("q") or "").strip()[:200] or None,
         role=request.args.get("role") if request.args.get("role") in ("lead", "coordinator") else None,
         status=TaskStatus(status) if status in {s.value for s in TaskStatus} else None,
@@ -84,21 +94,21 @@ def inbox():
     # The filters carried into "see all" and "next page" links (only these: url_for takes _scheme …).
     kept = {k: v for k in INBOX_FILTER_ARGS if (v := request.args.get(k, "").strip()[:200])}
     return render_template("progress/inbox.html", form=form, filters=filters, organisation=organisation,
-                           today=today, week_end=services.end_of_week(today), kept=kept,
-                           only=group if group in services.INBOX_GROUPS else None,
+                           today=today, week_end=inboxes.end_of_week(today), kept=kept,
+                           only=group if group in inboxes.INBOX_GROUPS else None,
                            groups_html=_inbox_groups_html(organisation, filters, today, group, kept),
                            can_pick_agency=current_user.role in OVERSIGHT_ROLES)
 
 
-def _inbox_groups_html(organisation: Organisation, filters: services.InboxFilters, today, group: str | None,
+def _inbox_groups_html(organisation: Organisation, filters: inboxes.InboxFilters, today, group: str | None,
                        kept: dict[str, str]):
     """The inbox's groups of tasks.  They depend on the agency, the filters, the page and the language,
     not on who looks, so a process renders them once while the data holds (app.core.page_cache)."""
     after = request.args.get("after")
 
     def render() -> str:
-        box = services.agency_inbox(organisation, filters, today, group=group, after=after,
-                                    page_size=services.INBOX_PAGE_SIZE)
+        box = inboxes.agency_inbox(organisation, filters, today, group=group, after=after,
+                                   page_size=inboxes.INBOX_PAGE_SIZE)
         template = current_app.jinja_env.get_template("progress/_inbox_groups.html")
         return template.render(inbox=box, filters=filters, kept=kept, **per_language("progress.inbox", _inbox_words))
 
@@ -139,22 +149,22 @@ def _status_choice_label(status: TaskStatus) -> str:
     return status.label
 
 
-def _report_form(task, role: services.ReportingRole) -> ProgressReportForm:
+def _report_form(task, role: roles.ReportingRole) -> ProgressReportForm:
     form = ProgressReportForm()
-    form.status.choices = [SelectChoice(s.value, _status_choice_label(s)) for s in services.statuses_for(current_user, task)]
+    form.status.choices = [SelectChoice(s.value, _status_choice_label(s)) for s in roles.statuses_for(current_user, task)]
     items = [i for i in task.items if i.id in role.item_ids]
     whole = [] if role.must_name_item else [SelectChoice(0, _("Cả nhiệm vụ"))]
     form.content_item_id.choices = whole + [SelectChoice(i.id, f"{i.ordinal}. {i.text[:120]}") for i in items]
     max_bytes = current_app.config["MAX_UPLOAD_BYTES"]
     form.evidence.description = _("Nhận %(kinds)s; mỗi tệp tối đa %(max)s, tối đa %(n)d tệp.",
                                   kinds=describe_kinds(EVIDENCE_KINDS), max=human_size(max_bytes),
-                                  n=services.MAX_FILES_PER_REPORT)
+                                  n=limits.MAX_FILES_PER_REPORT)
     return form
 
 
 def _prefill(form: ProgressReportForm, task, indicators) -> None:
     form.version.data = str(task.version_id)
-    allowed = services.statuses_for(current_user, task)
+    allowed = roles.statuses_for(current_user, task)
     if task.status in allowed:
         form.status.data = task.status.value
     # The task page's "Đề nghị hoàn thành" button opens this form with the proposal chosen.
@@ -182,19 +192,19 @@ def _report_data(form: ProgressReportForm) -> dict:
 @requires("progress.report")
 def report(task_id: int):
     task = get_task_for(current_user, task_id)
-    role = services.reporting_role(current_user, task)
-    indicators = services.reportable_indicators(task, role.organisation_id)
+    role = roles.reporting_role(current_user, task)
+    indicators = figures.reportable_indicators(task, role.organisation_id)
     form = _report_form(task, role)
     if request.method == "GET":
         _prefill(form, task, indicators)
     status_code = 200
     if form.validate_on_submit():
         try:
-            created = services.submit_progress_report(
+            created = reports.submit_progress_report(
                 current_user, task, _report_data(form), request.files.getlist(form.evidence.name),
                 expected_version=form_version(form.version.data),
             )
-            warnings = [row.discrepancy for row in services.report_indicator_rows(created) if row.discrepancy]
+            warnings = [row.discrepancy for row in indicator_rows.report_indicator_rows(created) if row.discrepancy]
             _commit_or_discard(created)
         except (Conflict, ValidationFailed) as error:
             db.session.rollback()
@@ -228,19 +238,19 @@ def report(task_id: int):
 @bp.route("/reviews")
 @requires("completion.review")
 def reviews():
-    return render_template("progress/reviews.html", reports=services.pending_reviews())
+    return render_template("progress/reviews.html", reports=review.pending_reviews())
 
 
 @bp.route("/reports/<int:report_id>/confirm", methods=["POST"])
 @requires("completion.review")
 def confirm(report_id: int):
-    target = services.get_report_for(current_user, report_id)
+    target = review.get_report_for(current_user, report_id)
     form = ConfirmCompletionForm()
     try:
         if not form.validate_on_submit():
             raise ValidationFailed(_("Ngày hoàn thành không hợp lệ."))
-        verdict = services.confirm_completion(current_user, target, completed_on=form.completed_on.data,
-                                              note=form.note.data)
+        verdict = review.confirm_completion(current_user, target, completed_on=form.completed_on.data,
+                                            note=form.note.data)
         db.session.commit()
     except (Conflict, ValidationFailed) as error:
         return _refused(error, target.task_id)
@@ -251,11 +261,11 @@ def confirm(report_id: int):
 @bp.route("/reports/<int:report_id>/return", methods=["POST"])
 @requires("completion.review")
 def return_report(report_id: int):
-    target = services.get_report_for(current_user, report_id)
+    target = review.get_report_for(current_user, report_id)
     form = ReturnCompletionForm()
     form.validate_on_submit()
     try:
-        services.return_completion(current_user, target, form.reason.data or "")
+        review.return_completion(current_user, target, form.reason.data or "")
         db.session.commit()
     except (Conflict, ValidationFailed) as error:
         return _refused(error, target.task_id)
@@ -288,7 +298,7 @@ def request_extension(task_id: int):
     status_code = 200
     if form.validate_on_submit():
         try:
-            services.request_extension(current_user, task, form.requested_due_date.data, form.reason.data)
+            extension_requests.request_extension(current_user, task, form.requested_due_date.data, form.reason.data)
             db.session.commit()
         except (Conflict, ValidationFailed) as error:
             db.session.rollback()
@@ -303,26 +313,26 @@ def request_extension(task_id: int):
     elif not can_request_extension(current_user, task):
         raise PermissionDenied(_("Chỉ cơ quan chủ trì được đề nghị gia hạn nhiệm vụ."))
     return render_template("progress/extension_request.html", form=form, task=task,
-                           extensions=services.task_extensions(task)), status_code
+                           extensions=extension_requests.task_extensions(task)), status_code
 
 
 @bp.route("/extensions")
 @requires("extension.decide")
 def extensions():
-    return render_template("progress/extensions.html", pending=services.pending_extensions(),
-                           decided=services.recent_extension_decisions(), form=ExtensionDecisionForm())
+    return render_template("progress/extensions.html", pending=extension_requests.pending_extensions(),
+                           decided=extension_requests.recent_extension_decisions(), form=ExtensionDecisionForm())
 
 
 @bp.route("/extensions/<int:request_id>/decide", methods=["POST"])
 @requires("extension.decide")
 def decide_extension(request_id: int):
-    ext = services.get_extension_for(current_user, request_id)
+    ext = extension_requests.get_extension_for(current_user, request_id)
     form = ExtensionDecisionForm()
     target = url_for("progress.extensions") if request.form.get("next") == "extensions" else _task_url(ext.task_id)
     try:
         if not form.validate_on_submit() or not (form.approve.data or form.reject.data):
             raise ValidationFailed(_("Vui lòng chọn đồng ý hoặc không đồng ý."))
-        services.decide_extension(current_user, ext, approve=bool(form.approve.data), note=form.note.data)
+        extension_requests.decide_extension(current_user, ext, approve=bool(form.approve.data), note=form.note.data)
         db.session.commit()
     except (Conflict, ValidationFailed) as error:
         db.session.rollback()
@@ -342,7 +352,7 @@ def decide_extension(request_id: int):
 def indicators():
     year_arg = request.args.get("year", "")
     year = int(year_arg) if year_arg.isdigit() and 2000 <= int(year_arg) <= 2100 else today_local().year
-    groups = services.indicator_overview(current_user, year)
+    groups = indicator_rows.indicator_overview(current_user, year)
     return render_template("progress/indicators.html", groups=groups, year=year,
                            sees_all=current_user.role in OVERSIGHT_ROLES)
 

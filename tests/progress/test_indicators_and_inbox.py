@@ -171,9 +171,9 @@ def _inbox_ids(page: str, group: str) -> list[int]:
 
 @time_machine.travel(date(2024, 6, 19), tick=False)
 def test_inbox_shows_each_groups_first_page_and_pages_one_group_by_keyset(client, world, factories, monkeypatch):
-    from app.progress import services
+    from app.progress import inbox
 
-    monkeypatch.setattr(services, "INBOX_PAGE_SIZE", 3)
+    monkeypatch.setattr(inbox, "INBOX_PAGE_SIZE", 3)
     # Seven overdue tasks, two with the same due date (the keyset breaks the tie by id).
     dues = [date(2024, 5, d) for d in (2, 3, 3, 10, 20, 28, 30)]
     late = [factories.task(world.lead, due=d, title=f"Việc trễ {i}") for i, d in enumerate(dues)]

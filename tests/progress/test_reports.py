@@ -292,13 +292,14 @@ def test_service_is_usable_without_the_web(world, factories):
 
     from app.core.errors import Conflict
     from app.models import Indicator, IndicatorValue
-    from app.progress import services
+    from app.progress.indicator_rows import report_indicator_rows
+    from app.progress.reports import submit_progress_report
 
     indicator = Indicator(organisation_id=world.lead.id, task_id=world.task.id, year=today_local().year, code="07",
                           phrase="Tuyên truyền", unit="buổi", target=40)
     db.session.add(indicator)
     db.session.commit()
-    report = services.submit_progress_report(world.head, world.task, {
+    report = submit_progress_report(world.head, world.task, {
         "status": TaskStatus.IN_PROGRESS, "progress_percent": 55, "result_text": "Tổ chức 28 buổi tuyên truyền.",
         "reported_on": today_local().isoformat(),
         "figures": [{"indicator_id": indicator.id, "actual": 28.0, "printed_percent": 70.0}],
@@ -306,11 +307,11 @@ def test_service_is_usable_without_the_web(world, factories):
     db.session.commit()
     assert report.id and fresh(Task, world.task.id).progress_percent == 55
     value = db.session.scalar(sa.select(IndicatorValue))
-    assert value.actual == 28 and [r.percent_text for r in services.report_indicator_rows(report)] == ["70%"]
+    assert value.actual == 28 and [r.percent_text for r in report_indicator_rows(report)] == ["70%"]
     with pytest.raises(Conflict) as conflict:
-        services.submit_progress_report(world.officer, fresh(Task, world.task.id),
-                                        {"status": "in_progress", "progress_percent": 60, "result_text": "Cũ"},
-                                        expected_version=1)
+        submit_progress_report(world.officer, fresh(Task, world.task.id),
+                               {"status": "in_progress", "progress_percent": 60, "result_text": "Cũ"},
+                               expected_version=1)
     assert conflict.value.details == {"current_version": 2}
     db.session.rollback()
     assert report_count(world.task.id) == 1

@@ -19,7 +19,7 @@ from app.core.housekeeping import run_housekeeping
 from app.core.uploads import EVIDENCE_KINDS, store_upload
 from app.extensions import db
 from app.models import ExtensionRequest
-from app.progress.services import extension_horizon
+from app.progress.extension_requests import extension_horizon
 from app.reminders.scheduler import FileLeaderLock, SchedulerRunner
 from tests.security.world import PDF, build_world
 

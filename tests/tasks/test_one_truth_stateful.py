@@ -43,7 +43,9 @@ from app.extensions import db
 from app.main import services as home_services
 from app.models import ProgressReport, Task
 from app.oversight import services as oversight
-from app.progress import services as progress
+from app.progress.extension_requests import decide_extension, request_extension
+from app.progress.reports import submit_progress_report
+from app.progress.review import confirm_completion, return_completion
 from app.reports.builder import build_period_report
 from app.tasks.rollup import rollup_completed_on, rollup_percent, rollup_status
 from app.tasks.units import units_of
@@ -155,7 +157,7 @@ class OneTruth(RuleBasedStateMachine):
         payload = {"status": status, "progress_percent": percent, "reported_on": date(2024, 6, 20) + timedelta(days=day),
                    "result_text": "Đã triển khai theo Kế hoạch số 12-KH/HU.",
                    "content_item_id": item.id if item is not None else None}
-        self._do(lambda: progress.submit_progress_report(actor, task, payload))
+        self._do(lambda: submit_progress_report(actor, task, payload))
 
     def _pending(self) -> list[ProgressReport]:
         return list(db.session.scalars(sa.select(ProgressReport).where(
@@ -168,9 +170,9 @@ class OneTruth(RuleBasedStateMachine):
         w = self.world
         if confirm:
             on = max(report.reported_on, D - timedelta(days=back))
-            self._do(lambda: progress.confirm_completion(w.office, report, completed_on=on))
+            self._do(lambda: confirm_completion(w.office, report, completed_on=on))
         else:
-            self._do(lambda: progress.return_completion(w.office, report, "Thiếu minh chứng."))
+            self._do(lambda: return_completion(w.office, report, "Thiếu minh chứng."))
 
     @precondition(lambda self: self.n_tasks)
     @rule(data=st.data(), days=st.integers(1, 60), approve=st.booleans())
@@ -181,10 +183,10 @@ class OneTruth(RuleBasedStateMachine):
             return
 
         def request_and_decide():
-            request = progress.request_extension(w.officers[task.lead_org_id], task, max(task.due_date, D) +
-                                                 timedelta(days=days), "Chờ ý kiến của tỉnh.")
+            request = request_extension(w.officers[task.lead_org_id], task, max(task.due_date, D) +
+                                        timedelta(days=days), "Chờ ý kiến của tỉnh.")
             db.session.flush()
-            progress.decide_extension(w.committee, request, approve, None if approve else "Không đủ lý do.")
+            decide_extension(w.committee, request, approve, None if approve else "Không đủ lý do.")
             if approve:
                 self.changed_due = True
         self._do(request_and_decide)
