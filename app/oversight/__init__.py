@@ -1,5 +1,5 @@
 """Oversight: the office chief's overdue review (rà soát quá hạn), agency scorecards, dashboard charts,
-search, the calendar feed and explanation requests. The rules are in :mod:`app.oversight.services`."""
+search, the calendar feed and explanation requests. Each concern's rules are in its own module here."""
 
 from flask import Blueprint
 
@@ -12,7 +12,7 @@ def oversight_office_dashboard():
     explanations, for the office and committee home pages (templates/oversight/_dashboard_office.html)."""
     from flask_login import current_user
 
-    from app.oversight.services import office_dashboard
+    from app.oversight.dashboard import office_dashboard
 
     return office_dashboard(current_user)
 
@@ -24,7 +24,8 @@ def oversight_agency_scorecard():
 
     from app.core.clock import today_local
     from app.core.periods import Period
-    from app.oversight.services import default_cutoff, open_explanations_count, scorecard_for
+    from app.oversight.agency_scorecards import default_cutoff, scorecard_for
+    from app.oversight.explanation_requests import open_explanations_count
 
     today = today_local()
     period = Period.quarter_containing(today)
@@ -34,7 +35,7 @@ def oversight_agency_scorecard():
 
 @bp.app_template_filter("pct_text")
 def pct_text_filter(value) -> str:
-    from app.oversight.services import pct_text
+    from app.oversight.agency_scorecards import pct_text
 
     return pct_text(value)
 

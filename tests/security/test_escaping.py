@@ -28,7 +28,7 @@ from app.core.enums import OrganisationKind, Role, TaskStatus
 from app.directives import services as directives
 from app.extensions import db
 from app.models import ExplanationRequest, Organisation, PeriodReport, Task, User
-from app.oversight import services as oversight
+from app.oversight import explanation_requests
 from app.reports import services as reports
 
 TAGS = ("ORG", "HEADING", "USER", "DIRECTIVE", "TASK", "DESC", "PROGRESS", "ASK", "ANSWER", "INPUT", "NARRATIVE")
@@ -108,9 +108,9 @@ def injected(factories, make_client) -> Injected:
 
     # An explanation asked and answered, the agency's period input and the report narrative.
     task = db.session.get(Task, task.id)
-    explanation = oversight.request_explanation(chief, task, payload("ASK"))
+    explanation = explanation_requests.request_explanation(chief, task, payload("ASK"))
     db.session.commit()
-    oversight.answer_explanation(officer, explanation, payload("ANSWER"))
+    explanation_requests.answer_explanation(officer, explanation, payload("ANSWER"))
     period = reports.Period(2024, "quarter", 2)
     reports.save_agency_input(officer, org, period, {"results_text": payload("INPUT"), "next_tasks_text": "",
                                                      "proposals_text": "", "declared_indicator_total": None},
