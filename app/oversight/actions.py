@@ -1,6 +1,7 @@
 """The office chief's action page on one late unit: its history, and the rules every action on it (a reminder,
 an explanation request) shares — only issued tasks, a bounded message, the agency that owns the unit, who is
-notified in the app.  Writes are audited in the same transaction; services flush, never commit."""
+notified in the app.  The actions themselves live in :mod:`app.oversight.manual_reminders` and
+:mod:`app.oversight.explanation_requests`; their writes are audited in the same transaction, flushed, never committed."""
 
 from __future__ import annotations
 
@@ -30,6 +31,7 @@ from app.models import (
 from app.oversight.overdue_pages import ESCALATION_LEVELS, escalation_label
 from app.tasks.units import unit_of
 
+#: Longest message (a reminder's note, an explanation request or answer) an action takes.
 MAX_MESSAGE_CHARS = 2000
 
 

@@ -23,7 +23,7 @@ from sqlalchemy.orm import aliased
 
 from app.core.clock import today_local
 from app.core.enums import OVERSIGHT_ROLES, TaskKind, TaskStatus
-from app.core.errors import ValidationFailed
+from app.core.errors import NotFound, ValidationFailed
 from app.core.numbers import pct_of_value, percent_value
 from app.core.periods import Period, last_quarters
 from app.core.permissions import issued_task_clause
@@ -283,6 +283,17 @@ def scorecard_trend(organisation_ids: Sequence[int] | None, cutoff: date, n: int
 def scorecard_visible_orgs(user: User) -> list[int] | None:
     """None (every agency) for oversight roles; an agency sees its own scorecard only."""
     return None if user.role in OVERSIGHT_ROLES else [user.organisation_id]
+
+
+def visible_agency_or_404(user: User, organisation_id: int) -> Organisation:
+    """The agency whose scorecard the user asked for; NotFound when it is not there or not the user's to see."""
+    allowed = scorecard_visible_orgs(user)
+    if allowed is not None and organisation_id not in allowed:
+        raise NotFound(_("Không tìm thấy cơ quan."))
+    organisation = db.session.get(Organisation, organisation_id)
+    if organisation is None:
+        raise NotFound(_("Không tìm thấy cơ quan."))
+    return organisation
 
 
 def pct_text(value: Decimal | None) -> str:

@@ -452,14 +452,7 @@ def scorecards_export():
 @bp.route("/scorecards/<int:organisation_id>")
 @requires("scorecard.view")
 def scorecard_detail(organisation_id: int):
-    allowed = agency_scorecards.scorecard_visible_orgs(current_user)
-    if allowed is not None and organisation_id not in allowed:
-        raise NotFound(_("Không tìm thấy cơ quan."))
-    from app.models import Organisation
-
-    organisation = db.session.get(Organisation, organisation_id)
-    if organisation is None:
-        raise NotFound(_("Không tìm thấy cơ quan."))
+    organisation = agency_scorecards.visible_agency_or_404(current_user, organisation_id)
     period, cutoff, form = _scorecard_params()
     card = agency_scorecards.scorecard_for(organisation, period, cutoff)
     trend = agency_scorecards.scorecard_trend([organisation_id], cutoff)
