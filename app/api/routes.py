@@ -45,7 +45,7 @@ from app.core.permissions import can_view_directive
 from app.directives import breakdown, meetings, notices
 from app.extensions import db
 from app.models import ContentItem, Directive, Organisation, Task
-from app.oversight import services as oversight_services
+from app.oversight import overdue_pages, overdue_review
 from app.progress.evidence import discard_report_files
 from app.progress.reports import submit_progress_report
 from app.reports.builder import build_period_report
@@ -421,7 +421,7 @@ def create_progress_report(task_id: int):
 def overdue():
     """The office chief's overdue review as data: overdue content units, most late first."""
     args = query_args()
-    filters = oversight_services.OverdueFilters(
+    filters = overdue_review.OverdueFilters(
         as_of=args.get("as_of") or today_local(),
         period=parse_period(args["period"]) if "period" in args else None,
         directive_id=args.get("directive_id"),
@@ -430,13 +430,13 @@ def overdue():
         bucket=args.get("bucket"),
         sort=args.get("sort", "late"),
     )
-    page = oversight_services.overdue_page(filters, cursor=args.get("after"), limit=args.get("limit", DEFAULT_PAGE))
+    page = overdue_pages.overdue_page(filters, cursor=args.get("after"), limit=args.get("limit", DEFAULT_PAGE))
     org_ids = {row.organisation_id for row in page.rows}
     orgs = db.session.scalars(sa.select(Organisation).where(Organisation.id.in_(org_ids))) if org_ids else []
     refs = {org.id: organisation_ref(org) for org in orgs}
     return jsonify({
         "as_of": filters.as_of.isoformat(),
-        "total": oversight_services.overdue_count(filters),
+        "total": overdue_pages.overdue_count(filters),
         "data": [overdue_entry_json(row, refs) for row in page.rows],
         "next_after": page.next_cursor,
     })

@@ -756,7 +756,7 @@ def directive_json(directive, tasks) -> dict:
 
 
 def overdue_entry_json(row, org_refs: dict[int, dict]) -> dict:
-    """An :class:`app.oversight.services.OverdueRow` as the OverdueEntry schema."""
+    """An :class:`app.oversight.overdue_pages.OverdueRow` as the OverdueEntry schema."""
     return {
         "task_id": row.task_id, "item_id": row.item_id, "agency": org_refs[row.organisation_id],
         "title": row.title, "task_title": row.task_title, "item_ordinal": row.item_ordinal,

@@ -10,7 +10,9 @@ from app.core.enums import Role
 from app.core.periods import Period
 from app.main import services
 from app.models import User
-from app.oversight.services import default_cutoff, office_dashboard, open_explanations_count, scorecard_for
+from app.oversight.agency_scorecards import default_cutoff, scorecard_for
+from app.oversight.dashboard import office_dashboard
+from app.oversight.explanation_requests import open_explanations_count
 
 #: Role → the home page it lands on (templates/main/home_<page>.html).
 HOME_PAGES: dict[Role, str] = {

@@ -2,11 +2,11 @@
 
 from flask import Blueprint
 
+from app.oversight.agency_scorecards import pct_text
+
 bp = Blueprint("oversight", __name__, url_prefix="/oversight")
 
 
 @bp.app_template_filter("pct_text")
 def pct_text_filter(value) -> str:
-    from app.oversight.services import pct_text
-
     return pct_text(value)

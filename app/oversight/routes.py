@@ -1,5 +1,5 @@
 """Oversight pages: overdue review (with export, print and actions), explanations, scorecards, search,
-calendar feed and chart data. Each view parses input, calls :mod:`app.oversight.services`, commits once."""
+calendar feed and chart data. Each view parses input, calls the oversight service modules, commits once."""
 
 from __future__ import annotations
 
@@ -18,9 +18,21 @@ from app.core.enums import OVERSIGHT_ROLES, TaskKind
 from app.core.errors import DomainError, NotFound, ValidationFailed
 from app.core.periods import Period, parse_period, period_choices
 from app.core.permissions import has_permission, requires
+from app.core.search import query_words
 from app.core.templating import per_language
 from app.extensions import db
-from app.oversight import manual_reminders, services
+from app.oversight import (
+    actions,
+    agency_scorecards,
+    dashboard,
+    explanation_requests,
+    exports,
+    ics_feed,
+    manual_reminders,
+    overdue_pages,
+    overdue_review,
+    text_search,
+)
 from app.oversight.blueprint import bp
 from app.oversight.forms import (
     CalendarForm,
@@ -33,6 +45,7 @@ from app.oversight.forms import (
     SearchForm,
     choices,
 )
+from app.tasks.units import BUCKETS
 
 MIN_DAY, MAX_DAY = date(2000, 1, 1), date(2100, 12, 31)
 
@@ -54,7 +67,7 @@ def _day(value: date | None, default: date) -> date:
     return value
 
 
-def _overdue_filters() -> tuple[services.OverdueFilters, OverdueFilterForm]:
+def _overdue_filters() -> tuple[overdue_review.OverdueFilters, OverdueFilterForm]:
     form = OverdueFilterForm(request.args)
     if not form.validate():
         _form_errors(form)
@@ -68,19 +81,19 @@ def _overdue_filters() -> tuple[services.OverdueFilters, OverdueFilterForm]:
     kind = None
     if form.kind.data in {k.value for k in TaskKind}:
         kind = TaskKind(form.kind.data)
-    filters = services.OverdueFilters(
+    filters = overdue_review.OverdueFilters(
         as_of=_day(form.as_of.data, today),
         period=period,
         directive_id=int(form.directive.data) if (form.directive.data or "").isdigit() else None,
         agency_id=int(form.agency.data) if (form.agency.data or "").isdigit() else None,
         kind=kind,
-        bucket=form.bucket.data if form.bucket.data in {b[0] for b in services.BUCKETS} else None,
+        bucket=form.bucket.data if form.bucket.data in {b[0] for b in BUCKETS} else None,
         sort="recent" if form.sort.data == "recent" else "late",
     )
     return filters, form
 
 
-def _filter_args(filters: services.OverdueFilters, **changes) -> dict:
+def _filter_args(filters: overdue_review.OverdueFilters, **changes) -> dict:
     """The query string of the current filters (for links that keep them), with ``changes`` applied."""
     args = {
         "as_of": filters.as_of.isoformat() if filters.as_of != today_local() else None,
@@ -101,7 +114,7 @@ def _options_html(pairs, selected) -> Markup:
         for value, label in pairs))
 
 
-def _summary_html(snapshot, filters: services.OverdueFilters, summary, shown) -> Markup:
+def _summary_html(snapshot, filters: overdue_review.OverdueFilters, summary, shown) -> Markup:
     """The per-agency ageing table.  It depends only on the snapshot, the filters and the language, so
     it is rendered once per snapshot and kept with it (40 agencies × 5 cells is a third of the page)."""
     from flask_babel import get_locale
@@ -116,13 +129,13 @@ def _summary_html(snapshot, filters: services.OverdueFilters, summary, shown) ->
     # Rendered straight from the environment: the page's context processors (the unread count query) are
     # not needed by this fragment.  Jinja escapes everything it outputs, so the result is safe markup.
     template = current_app.jinja_env.get_template("oversight/_ageing_summary.html")
-    html = Markup(template.render(summary=summary, agencies=shown, buckets=services.BUCKETS,  # noqa: S704
-                                  bucket_label=services.bucket_label, link_base=link_base))
+    html = Markup(template.render(summary=summary, agencies=shown, buckets=BUCKETS,  # noqa: S704
+                                  bucket_label=overdue_review.bucket_label, link_base=link_base))
     _keep(snapshot, key, html)
     return html
 
 
-def _filter_options(snapshot, filters: services.OverdueFilters, summary: services.OverdueSummary) -> dict[str, Markup]:
+def _filter_options(snapshot, filters: overdue_review.OverdueFilters, summary: overdue_review.OverdueSummary) -> dict[str, Markup]:
     """<option> lists of the period, directive and agency filters.  The directive and agency lists come
     from the summary (where there is overdue work), so they are built once per snapshot and filter set."""
     from flask_babel import get_locale
@@ -187,7 +200,7 @@ def _make_list_context() -> dict:
                  "remind": url_for("oversight.remind", task_id=int(ID_MARK)),
                  "actions": url_for("oversight.unit_actions", task_id=int(ID_MARK))},
         "badges": {s: status_badge(s) for s in TaskStatus}, "status_labels": {s: s.label for s in TaskStatus},
-        "escalations": {level: services.escalation_label(level) for level in range(4)},
+        "escalations": {level: overdue_pages.escalation_label(level) for level in range(4)},
     }
 
 
@@ -195,8 +208,8 @@ def _make_list_context() -> dict:
 @requires("overdue.review")
 def overdue():
     filters, form = _overdue_filters()
-    snapshot = services.overdue_snapshot(filters.as_of)
-    summary = services.overdue_summary(filters, snapshot)
+    snapshot = overdue_review.overdue_snapshot(filters.as_of)
+    summary = overdue_review.overdue_summary(filters, snapshot)
     form.as_of.data, form.sort.data = filters.as_of, filters.sort
     shown = [a for a in summary.agencies if not filters.agency_id or a.organisation_id == filters.agency_id]
     return render_template(
@@ -212,7 +225,7 @@ CSRF_MARK = "csrf-token-of-the-session"
 ROW_PAGES_KEPT = 32
 
 
-def _rows_html(snapshot, filters: services.OverdueFilters) -> Markup:
+def _rows_html(snapshot, filters: overdue_review.OverdueFilters) -> Markup:
     """One page of the review's rows.  They depend on the snapshot (whose fingerprint moves with any
     report, reminder, explanation or extension), the query string and the language, so they are
     rendered once per snapshot and kept with it; each user's CSRF token is put in on the way out."""
@@ -223,7 +236,7 @@ def _rows_html(snapshot, filters: services.OverdueFilters) -> Markup:
     pages = snapshot.summaries.setdefault("rows_html", {})
     html = pages.get(key)
     if html is None:
-        page = services.overdue_page(filters, cursor=request.args.get("after"), limit=REVIEW_PAGE_SIZE,
+        page = overdue_pages.overdue_page(filters, cursor=request.args.get("after"), limit=REVIEW_PAGE_SIZE,
                                      snapshot=snapshot)
         template = current_app.jinja_env.get_template("oversight/_overdue_rows.html")
         html = template.render(page=page, args=_filter_args(filters), next_url=request.full_path,
@@ -246,9 +259,9 @@ def _keep(snapshot, key: tuple, value) -> None:
 def unit_actions(task_id: int):
     """One late task (or content item): its history of reports, reminders, explanations and
     extensions, and the actions: remind, ask for an explanation, extend, return."""
-    task = services.get_task_or_404(current_user, task_id)
+    task = actions.get_task_or_404(current_user, task_id)
     item_id = int_arg("item")
-    detail = services.unit_detail(task, item_id, today_local())
+    detail = actions.unit_detail(task, item_id, today_local())
     return render_template(
         "oversight/actions.html", task=task, detail=detail, next_url=request.full_path,
         reminder_form=ReminderForm(item_id=str(item_id or "")), explanation_form=ExplanationRequestForm(
@@ -266,7 +279,7 @@ def unit_actions(task_id: int):
 @requires("overdue.review")
 def overdue_export():
     filters, _form = _overdue_filters()
-    data = services.overdue_xlsx(filters, district=current_app.config.get("DISTRICT_NAME", ""))
+    data = exports.overdue_xlsx(filters, district=current_app.config.get("DISTRICT_NAME", ""))
     name = f"qua-han-{filters.as_of.isoformat()}.xlsx"
     return Response(data, mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                     headers={"Content-Disposition": f'attachment; filename="{name}"'})
@@ -276,16 +289,16 @@ def overdue_export():
 @requires("overdue.review")
 def overdue_print():
     filters, _form = _overdue_filters()
-    snapshot = services.overdue_snapshot(filters.as_of)
-    summary = services.overdue_summary(filters, snapshot)
-    rows, truncated = services.overdue_rows(filters, limit=services.PRINT_LIMIT, snapshot=snapshot)
+    snapshot = overdue_review.overdue_snapshot(filters.as_of)
+    summary = overdue_review.overdue_summary(filters, snapshot)
+    rows, truncated = overdue_pages.overdue_rows(filters, limit=overdue_pages.PRINT_LIMIT, snapshot=snapshot)
     shown = [a for a in summary.agencies if not filters.agency_id or a.organisation_id == filters.agency_id]
     groups: dict[int, list] = {}
     for row in rows:
         groups.setdefault(row.organisation_id, []).append(row)
     return render_template("oversight/overdue_print.html", filters=filters, summary=summary, agencies=shown,
-                           groups=groups, truncated=truncated, buckets=services.BUCKETS,
-                           bucket_label=services.bucket_label, args=_filter_args(filters))
+                           groups=groups, truncated=truncated, buckets=BUCKETS,
+                           bucket_label=overdue_review.bucket_label, args=_filter_args(filters))
 
 
 def _back(default_endpoint: str = "oversight.overdue", anchor: str | None = None):
@@ -315,7 +328,7 @@ def _commit_or_flash(action, success: str | None):
 @bp.route("/tasks/<int:task_id>/remind", methods=["POST"])
 @requires("overdue.remind")
 def remind(task_id: int):
-    task = services.get_task_or_404(current_user, task_id)
+    task = actions.get_task_or_404(current_user, task_id)
     form = ReminderForm()
     if not form.validate_on_submit():
         flash(_("Lời nhắc không hợp lệ (tối đa 2000 ký tự)."), "danger")
@@ -323,7 +336,7 @@ def remind(task_id: int):
     item_id = int(form.item_id.data) if (form.item_id.data or "").isdigit() else None
     # Back to the row the reminder was sent from (the list) or to the reminder history (the task's page).
     anchor = f"overdue-{task_id}-{item_id or 0}" if "/actions" not in request.form.get("next", "") else "reminders"
-    result = _commit_or_flash(lambda: services.send_manual_reminder(
+    result = _commit_or_flash(lambda: manual_reminders.send_manual_reminder(
         current_user, task, item_id=item_id, message=form.message.data or ""), None)
     if result is None:
         return _back(anchor=anchor)
@@ -335,12 +348,12 @@ def remind(task_id: int):
 @bp.route("/tasks/<int:task_id>/explanation", methods=["POST"])
 @requires("explanation.request")
 def request_explanation(task_id: int):
-    task = services.get_task_or_404(current_user, task_id)
+    task = actions.get_task_or_404(current_user, task_id)
     form = ExplanationRequestForm()
     if not form.validate_on_submit():
         flash(_("Vui lòng nhập nội dung yêu cầu giải trình (tối đa 2000 ký tự)."), "danger")
         return _back()
-    _commit_or_flash(lambda: services.request_explanation(current_user, task, form.message.data),
+    _commit_or_flash(lambda: explanation_requests.request_explanation(current_user, task, form.message.data),
                      _("Đã gửi yêu cầu giải trình tới cơ quan."))
     return _back()
 
@@ -366,7 +379,7 @@ def explanations():
     state = request.args.get("state", "open")
     if state not in ("open", "answered", "all"):
         state = "open"
-    entries, next_after = services.explanation_list(current_user, state=state, after_id=int_arg("after"))
+    entries, next_after = explanation_requests.explanation_list(current_user, state=state, after_id=int_arg("after"))
     return render_template("oversight/explanations.html", entries=entries, next_after=next_after, state=state,
                            answer_form=ExplanationAnswerForm())
 
@@ -374,12 +387,12 @@ def explanations():
 @bp.route("/explanations/<int:request_id>/answer", methods=["POST"])
 @requires("explanation.answer")
 def answer_explanation(request_id: int):
-    explanation = services.get_explanation_for(current_user, request_id)
+    explanation = explanation_requests.get_explanation_for(current_user, request_id)
     form = ExplanationAnswerForm()
     if not form.validate_on_submit():
         flash(_("Vui lòng nhập nội dung giải trình (tối đa 2000 ký tự)."), "danger")
         return _back("oversight.explanations")
-    _commit_or_flash(lambda: services.answer_explanation(current_user, explanation, form.answer.data),
+    _commit_or_flash(lambda: explanation_requests.answer_explanation(current_user, explanation, form.answer.data),
                      _("Đã gửi giải trình."))
     return _back("oversight.explanations")
 
@@ -400,10 +413,10 @@ def _scorecard_params() -> tuple[Period, date, ScorecardFilterForm]:
             period = parse_period(form.period.data)
         except ValidationFailed as error:
             flash(error.message, "warning")
-    cutoff = _day(form.cutoff.data, services.default_cutoff(period, today))
+    cutoff = _day(form.cutoff.data, agency_scorecards.default_cutoff(period, today))
     if cutoff < period.start:
         flash(_("Ngày chốt số liệu phải từ ngày đầu kỳ (%(d)s) trở đi.", d=period.start.strftime("%d/%m/%Y")), "warning")
-        cutoff = services.default_cutoff(period, today)
+        cutoff = agency_scorecards.default_cutoff(period, today)
     options = period_choices(today)
     if period.code not in {code for code, _label in options}:
         options.insert(0, (period.code, period.label))
@@ -416,11 +429,11 @@ def _scorecard_params() -> tuple[Period, date, ScorecardFilterForm]:
 @requires("scorecard.view")
 def scorecards():
     period, cutoff, form = _scorecard_params()
-    orgs = services.scorecard_visible_orgs(current_user)
-    cards = services.scorecards(period, cutoff, organisation_ids=orgs)
-    trend = services.scorecard_trend(orgs, cutoff)
+    orgs = agency_scorecards.scorecard_visible_orgs(current_user)
+    cards = agency_scorecards.scorecards(period, cutoff, organisation_ids=orgs)
+    trend = agency_scorecards.scorecard_trend(orgs, cutoff)
     return render_template("oversight/scorecards.html", form=form, period=period, cutoff=cutoff, cards=cards,
-                           trend=trend, categories=services.CATEGORIES, category_label=services.category_label,
+                           trend=trend, categories=agency_scorecards.CATEGORIES, category_label=agency_scorecards.category_label,
                            args={"period": period.code, "cutoff": cutoff.isoformat()})
 
 
@@ -428,9 +441,9 @@ def scorecards():
 @requires("scorecard.view")
 def scorecards_export():
     period, cutoff, _form = _scorecard_params()
-    orgs = services.scorecard_visible_orgs(current_user)
-    data = services.scorecards_xlsx(services.scorecards(period, cutoff, organisation_ids=orgs),
-                                    services.scorecard_trend(orgs, cutoff))
+    orgs = agency_scorecards.scorecard_visible_orgs(current_user)
+    data = exports.scorecards_xlsx(agency_scorecards.scorecards(period, cutoff, organisation_ids=orgs),
+                                    agency_scorecards.scorecard_trend(orgs, cutoff))
     name = f"bang-diem-{period.code}-{cutoff.isoformat()}.xlsx"
     return Response(data, mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                     headers={"Content-Disposition": f'attachment; filename="{name}"'})
@@ -439,20 +452,13 @@ def scorecards_export():
 @bp.route("/scorecards/<int:organisation_id>")
 @requires("scorecard.view")
 def scorecard_detail(organisation_id: int):
-    allowed = services.scorecard_visible_orgs(current_user)
-    if allowed is not None and organisation_id not in allowed:
-        raise NotFound(_("Không tìm thấy cơ quan."))
-    from app.models import Organisation
-
-    organisation = db.session.get(Organisation, organisation_id)
-    if organisation is None:
-        raise NotFound(_("Không tìm thấy cơ quan."))
+    organisation = agency_scorecards.visible_agency_or_404(current_user, organisation_id)
     period, cutoff, form = _scorecard_params()
-    card = services.scorecard_for(organisation, period, cutoff)
-    trend = services.scorecard_trend([organisation_id], cutoff)
+    card = agency_scorecards.scorecard_for(organisation, period, cutoff)
+    trend = agency_scorecards.scorecard_trend([organisation_id], cutoff)
     return render_template("oversight/scorecard_detail.html", form=form, organisation=organisation, card=card,
-                           trend=trend, period=period, cutoff=cutoff, categories=services.CATEGORIES,
-                           category_label=services.category_label)
+                           trend=trend, period=period, cutoff=cutoff, categories=agency_scorecards.CATEGORIES,
+                           category_label=agency_scorecards.category_label)
 
 
 # --------------------------------------------------------------------------------------------
@@ -468,10 +474,10 @@ def search():
         _form_errors(form)
     query = (form.q.data or "").strip()
     kind = form.kind.data or None
-    results = services.search(current_user, query, kind=kind, after_id=int_arg("after") if kind else None,
+    results = text_search.search(current_user, query, kind=kind, after_id=int_arg("after") if kind else None,
                               limit=50 if kind else 10) if query else {}
     return render_template("oversight/search.html", form=form, query=query, kind=kind, results=results,
-                           words=services.query_words(query))
+                           words=query_words(query))
 
 
 # --------------------------------------------------------------------------------------------
@@ -492,7 +498,7 @@ def calendar_token():
     form = CalendarForm()
     if not form.validate_on_submit():
         abort(400)
-    token = services.issue_calendar_token(current_user)
+    token = ics_feed.issue_calendar_token(current_user)
     db.session.commit()
     feed_url = url_for("oversight.calendar_feed", token=token, _external=True)
     return render_template("oversight/calendar.html", form=CalendarForm(), new_url=feed_url, has_token=True)
@@ -504,7 +510,7 @@ def calendar_revoke():
     form = CalendarForm()
     if not form.validate_on_submit():
         abort(400)
-    revoked = services.revoke_calendar_token(current_user)
+    revoked = ics_feed.revoke_calendar_token(current_user)
     db.session.commit()
     flash(_("Đã thu hồi địa chỉ lịch; địa chỉ cũ không còn dùng được.") if revoked
           else _("Chưa có địa chỉ lịch nào để thu hồi."), "success" if revoked else "info")
@@ -514,10 +520,10 @@ def calendar_revoke():
 @bp.route("/calendar/<token>.ics")
 def calendar_feed(token: str):
     """Public: the token in the URL is the credential (a calendar program cannot log in)."""
-    user = services.user_for_calendar_token(token)
+    user = ics_feed.user_for_calendar_token(token)
     if user is None:
         abort(404)
-    body = services.calendar_ics(user)
+    body = ics_feed.calendar_ics(user)
     return Response(body, mimetype="text/calendar",
                     headers={"Content-Disposition": 'inline; filename="han-nhiem-vu.ics"',
                              "Cache-Control": "private, max-age=300"})
@@ -536,17 +542,17 @@ def chart_data(name: str):
         period = parse_period(request.args["period"]) if request.args.get("period") else Period.quarter_containing(today)
     except ValidationFailed as error:
         return jsonify(error={"code": error.code, "message": error.message}), 422
-    cutoff = services.default_cutoff(period, today)
+    cutoff = agency_scorecards.default_cutoff(period, today)
     try:
         asked = date.fromisoformat(request.args["cutoff"]) if request.args.get("cutoff") else None
     except ValueError:
         asked = None
     if name == "completion":
-        data = services.completion_chart(current_user, period, max(period.start, min(asked or cutoff, period.end)))
+        data = dashboard.completion_chart(current_user, period, max(period.start, min(asked or cutoff, period.end)))
     elif name == "trend":
-        data = services.trend_chart(current_user, asked or today, int_arg("agency"))
+        data = dashboard.trend_chart(current_user, asked or today, int_arg("agency"))
     elif name == "ageing" and current_user.role in OVERSIGHT_ROLES:
-        data = services.ageing_chart(today)
+        data = dashboard.ageing_chart(today)
     else:
         raise NotFound(_("Không có biểu đồ này."))
     response = jsonify(data)

@@ -18,7 +18,7 @@ from app.core.periods import parse_period
 from app.extensions import db
 from app.main import services as home_services
 from app.models import AuditEvent, ContentItem, ProgressReport, Task
-from app.oversight import services as oversight
+from app.oversight import agency_scorecards, dashboard, overdue_pages, overdue_review
 from app.reports.builder import build_period_report
 
 DAY = date(2024, 10, 5)
@@ -99,15 +99,15 @@ def test_seven_tasks_eight_items_five_completed_at_task_level_every_view_agrees(
     # Overdue on 5/10/2024: the two unfinished tasks of the conclusion and the fixture's three tasks.
     expected = {(t["id"], t["items"][0]["id"]) for t in tasks[5:]} | {
         (t.id, 0) for t in (district.btg_task, district.mttq_task, district.shared_task)}
-    snapshot = oversight.build_overdue_snapshot(DAY)
+    snapshot = overdue_review.build_overdue_snapshot(DAY)
     assert {(u.task_id, u.item_id) for u in snapshot.units} == expected
-    assert oversight.overdue_count(oversight.OverdueFilters(as_of=DAY)) == len(expected) == 5
-    assert oversight.office_dashboard(district.chief, DAY).overdue_total == 5
+    assert overdue_pages.overdue_count(overdue_review.OverdueFilters(as_of=DAY)) == len(expected) == 5
+    assert dashboard.office_dashboard(district.chief, DAY).overdue_total == 5
     assert home_services.status_counts(district.chief, DAY).overdue == 5
     home = chief_web.get("/").get_data(as_text=True)
     assert re.search(r'data-testid="overdue-count">\s*5\s*<', home)
     assert api_as(district.chief).get("/overdue").get_json()["total"] == 5
-    cards = oversight.scorecards(parse_period("2024"), DAY)
+    cards = agency_scorecards.scorecards(parse_period("2024"), DAY)
     assert sum(c.not_completed for c in cards) == 5
     by_org = {c.organisation_id: c for c in cards}
     # The five tasks' six units were done on time: BTG leads tasks 1 (two items), 3 and 5; MTTQ 2 and 4.

@@ -13,7 +13,7 @@ from app.core.clock import LOCAL_TZ
 from app.core.enums import TaskKind, TaskStatus
 from app.extensions import db
 from app.models import Directive, Task
-from app.oversight import services
+from app.oversight import overdue_review
 
 
 @pytest.fixture
@@ -96,8 +96,8 @@ def oracle_scorecards(start: date, end: date, cutoff: date) -> dict[int, dict[st
 @pytest.fixture
 def cache_on(app):
     """Lists reused while the data holds (app.core.page_cache), as in production; tests build anew by default."""
-    services.clear_overdue_cache()
+    overdue_review.clear_overdue_cache()
     app.config["OVERSIGHT_CACHE"] = True
     yield
     app.config.pop("OVERSIGHT_CACHE")
-    services.clear_overdue_cache()
+    overdue_review.clear_overdue_cache()

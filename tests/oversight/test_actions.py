@@ -52,9 +52,9 @@ def test_remind_now_sends_logs_notifies_and_audits(client, late):
     assert _count(Notification, Notification.task_id == late["task"].id) == 2
     assert _count(AuditEvent, AuditEvent.action == "remind", AuditEvent.task_id == late["task"].id) == 1
     # The review now shows the reminders already sent.
-    from app.oversight import services
+    from app.oversight import overdue_pages, overdue_review
 
-    row = services.overdue_page(services.OverdueFilters(as_of=D)).rows[0]
+    row = overdue_pages.overdue_page(overdue_review.OverdueFilters(as_of=D)).rows[0]
     assert row.reminders_sent == 3
 
 
@@ -87,12 +87,12 @@ def test_confidential_task_reminder_shows_title_only(client, late, factories):
 
 
 def test_failed_send_is_recorded_not_raised(client, late, monkeypatch):
-    from app.oversight import services
+    from app.oversight import manual_reminders
 
     def broken(*args, **kwargs):
         raise OSError("connection refused")
 
-    monkeypatch.setattr(services, "_deliver", broken)
+    monkeypatch.setattr(manual_reminders, "deliver", broken)
     client.login(late["chief"])
     response = client.post_form(f"/oversight/tasks/{late['task'].id}/remind", {}, follow_redirects=True)
     page = response.get_data(as_text=True)
@@ -214,7 +214,7 @@ def test_xlsx_export_content_and_formula_cells(client, late, factories):
 
 
 def test_safe_cell():
-    from app.oversight.services import safe_cell
+    from app.oversight.exports import safe_cell
 
     assert [safe_cell(v) for v in ("=1+1", "+84", "-x", "@a", "\tx", "Tân Bình", None)] == [
         "'=1+1", "'+84", "'-x", "'@a", "'\tx", "Tân Bình", ""]

@@ -12,8 +12,8 @@ from app.core.enums import OrganisationKind, Role, TaskKind, TaskStatus
 from app.core.periods import parse_period
 from app.extensions import db
 from app.models import ContentItem, Task
-from app.oversight import services
-from app.oversight.services import OverdueFilters
+from app.oversight import overdue_pages, overdue_review
+from app.oversight.overdue_review import OverdueFilters
 from tests.oversight.conftest import oracle_overdue
 
 D = date(2024, 7, 15)
@@ -56,7 +56,7 @@ def district(factories):
 
 
 def _summary(as_of=D, **kw):
-    return services.overdue_summary(OverdueFilters(as_of=as_of, **kw))
+    return overdue_review.overdue_summary(OverdueFilters(as_of=as_of, **kw))
 
 
 def test_summary_by_agency_and_bucket(district):
@@ -74,7 +74,7 @@ def test_summary_by_agency_and_bucket(district):
 
 
 def test_rows_most_late_first_with_days_late(district):
-    page = services.overdue_page(OverdueFilters(as_of=D))
+    page = overdue_pages.overdue_page(OverdueFilters(as_of=D))
     assert [(r.title, r.days_late, r.bucket) for r in page.rows] == [
         ("B 45 ngày", 45, "30+"), ("B 30 ngày", 30, "8-30"), ("Nội dung của xã", 10, "8-30"), ("A 8 ngày", 8, "8-30"),
         ("A 7 ngày", 7, "1-7"), ("A 3 ngày", 3, "1-7"), ("Nội dung hạn riêng", 2, "1-7"),
@@ -82,13 +82,13 @@ def test_rows_most_late_first_with_days_late(district):
     item_row = page.rows[2]
     assert item_row.item_id is not None and item_row.task_title == "Có nội dung"
     assert item_row.organisation_id == district["commune"].id
-    recent = services.overdue_page(OverdueFilters(as_of=D, sort="recent"))
+    recent = overdue_pages.overdue_page(OverdueFilters(as_of=D, sort="recent"))
     assert [r.title for r in recent.rows] == [r.title for r in reversed(page.rows)]
 
 
 def test_filters(district):
     def titles(**kw):
-        return [r.title for r in services.overdue_page(OverdueFilters(as_of=D, **kw)).rows]
+        return [r.title for r in overdue_pages.overdue_page(OverdueFilters(as_of=D, **kw)).rows]
 
     assert titles(agency_id=district["a"].id) == ["A 8 ngày", "A 7 ngày", "A 3 ngày"]
     assert titles(bucket="8-30") == ["B 30 ngày", "Nội dung của xã", "A 8 ngày"]
@@ -105,23 +105,23 @@ def test_filters(district):
 def test_keyset_pages_cover_every_row_once(district):
     seen, cursor = [], None
     for _ in range(10):
-        page = services.overdue_page(OverdueFilters(as_of=D), cursor=cursor, limit=2)
+        page = overdue_pages.overdue_page(OverdueFilters(as_of=D), cursor=cursor, limit=2)
         seen += [(r.task_id, r.item_id) for r in page.rows]
         cursor = page.next_cursor
         if cursor is None:
             break
     assert len(seen) == len(set(seen)) == 7
-    assert services.parse_cursor("garbage") is None
-    assert services.overdue_page(OverdueFilters(as_of=D), cursor="garbage").rows  # bad cursor: first page
+    assert overdue_pages.parse_cursor("garbage") is None
+    assert overdue_pages.overdue_page(OverdueFilters(as_of=D), cursor="garbage").rows  # bad cursor: first page
 
 
 def test_as_of_a_past_date_counts_work_completed_since(district):
     # "hoàn thành trễ" (due D-20, completed D-2) was 8 days late on D-12, and the whole-task completion
     # (D-6) closes its item only from that day on.
-    before = {r.title: r.days_late for r in services.overdue_page(OverdueFilters(as_of=D - timedelta(days=12))).rows}
+    before = {r.title: r.days_late for r in overdue_pages.overdue_page(OverdueFilters(as_of=D - timedelta(days=12))).rows}
     assert before["hoàn thành trễ"] == 8
     assert "nội dung chưa cập nhật" not in before  # due D-5: not yet due on D-12
-    on = {r.title for r in services.overdue_page(OverdueFilters(as_of=D - timedelta(days=3))).rows}
+    on = {r.title for r in overdue_pages.overdue_page(OverdueFilters(as_of=D - timedelta(days=3))).rows}
     assert "hoàn thành trễ" in on and "nội dung chưa cập nhật" not in on
     assert oracle_overdue(D - timedelta(days=12)) == {a.organisation_id: a.buckets
                                                      for a in _summary(as_of=D - timedelta(days=12)).agencies}
@@ -146,7 +146,7 @@ def test_row_shows_last_report_reminders_escalation_and_explanation(district, fa
                                    state=state, claimed_at=now, sent_at=now if state is ReminderState.SENT else None))
     db.session.add(ExplanationRequest(task_id=task.id, requested_by_id=chief.id, message="Vì sao chậm?", requested_at=now))
     db.session.commit()
-    row = services.overdue_page(OverdueFilters(as_of=D, agency_id=district["b"].id)).rows[0]
+    row = overdue_pages.overdue_page(OverdueFilters(as_of=D, agency_id=district["b"].id)).rows[0]
     assert (row.title, row.last_report_text, row.last_report_percent) == ("B 45 ngày", "mới nhất", 31)
     assert row.reminders_sent == 2 and row.escalation_level == 2  # the failed committee escalation does not count
     assert row.explanation_state == "Chờ giải trình"
@@ -175,7 +175,7 @@ def demo(travel):
 def test_demo_district_overdue_list(demo, as_of, expected):
     from app.demo.catalog import TAN_BINH_ITEM_TEXT
 
-    rows = services.overdue_page(OverdueFilters(as_of=as_of)).rows
+    rows = overdue_pages.overdue_page(OverdueFilters(as_of=as_of)).rows
     if expected is None:
         assert rows == []
         return
@@ -194,7 +194,7 @@ def test_demo_carried_over_item_with_new_due_date_is_not_overdue(demo):
             item.due_date = date(2024, 9, 30)
     task.due_date = date(2024, 9, 30)
     db.session.commit()
-    assert services.overdue_page(OverdueFilters(as_of=date(2024, 7, 1))).rows == []
+    assert overdue_pages.overdue_page(OverdueFilters(as_of=date(2024, 7, 1))).rows == []
 
 
 # --------------------------------------------------------------------------------------------
@@ -215,7 +215,7 @@ def test_generated_dataset_matches_recount(generated, as_of):
     summary = _summary(as_of=as_of)
     assert summary.total > 0
     assert {a.organisation_id: a.buckets for a in summary.agencies} == oracle_overdue(as_of)
-    rows, truncated = services.overdue_rows(OverdueFilters(as_of=as_of))
+    rows, truncated = overdue_pages.overdue_rows(OverdueFilters(as_of=as_of))
     assert not truncated and len(rows) == summary.total
     assert [r.due for r in rows] == sorted(r.due for r in rows)
 
@@ -231,42 +231,42 @@ def test_cached_snapshot_is_rebuilt_after_any_change(cache_on, factories, travel
     travel(D)
     a = factories.org("A")
     task = factories.task(a, due=D - timedelta(days=3), status=TaskStatus.IN_PROGRESS)
-    first = services.overdue_snapshot(D)
-    assert services.overdue_snapshot(D) is first  # nothing changed: reused
+    first = overdue_review.overdue_snapshot(D)
+    assert overdue_review.overdue_snapshot(D) is first  # nothing changed: reused
     # A status change made without the services (no audit) still changes the fingerprint.
     task.status, task.completed_on = TaskStatus.COMPLETED, D
     db.session.commit()
-    second = services.overdue_snapshot(D)
+    second = overdue_review.overdue_snapshot(D)
     assert second is not first and second.units == []
     # A new task (due before today) is seen.
     factories.task(a, due=D - timedelta(days=1))
-    assert len(services.overdue_snapshot(D).units) == 1
+    assert len(overdue_review.overdue_snapshot(D).units) == 1
     # An audited change (here: agency reassignment through the audit log) is seen.
     other = factories.org("B")
-    third = services.overdue_snapshot(D)
+    third = overdue_review.overdue_snapshot(D)
     t2 = db.session.scalar(sa.select(Task).where(Task.status != TaskStatus.COMPLETED))
     t2.lead_org_id = other.id
     audit.record(None, "update", t2, task_id=t2.id, summary="đổi cơ quan")
     db.session.commit()
-    fourth = services.overdue_snapshot(D)
+    fourth = overdue_review.overdue_snapshot(D)
     assert fourth is not third and fourth.units[0].org_id == other.id
     # An audited event about no task, directive or agency (a login) keeps the snapshot.
     audit.record(None, "login", factories.user(Role.OFFICE_CHIEF), summary="đăng nhập")
     db.session.commit()
-    assert services.overdue_snapshot(D) is fourth
+    assert overdue_review.overdue_snapshot(D) is fourth
     # An edited directive (its number shows on every row) is seen.
     audit.record(None, "update", t2.directive, summary="sửa số")
     db.session.commit()
-    assert services.overdue_snapshot(D) is not fourth
+    assert overdue_review.overdue_snapshot(D) is not fourth
 
 
 def test_cached_snapshot_expires(cache_on, app, factories, travel):
     travel(D)
     factories.task(factories.org("A"), due=D - timedelta(days=3))
-    first = services.overdue_snapshot(D)
+    first = overdue_review.overdue_snapshot(D)
     app.config["OVERSIGHT_CACHE_SECONDS"] = 0
     try:
-        assert services.overdue_snapshot(D) is not first
+        assert overdue_review.overdue_snapshot(D) is not first
     finally:
         app.config.pop("OVERSIGHT_CACHE_SECONDS")
 

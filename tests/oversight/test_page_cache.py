@@ -104,7 +104,7 @@ def test_inbox_filters_and_language_are_part_of_the_key(cache_on, client, factor
 
 
 def test_review_keeps_a_bounded_number_of_row_pages(cache_on, client, factories, travel, monkeypatch):
-    from app.oversight import routes, services
+    from app.oversight import overdue_review, routes
 
     monkeypatch.setattr(routes, "ROW_PAGES_KEPT", 2)
     travel(D)
@@ -114,7 +114,7 @@ def test_review_keeps_a_bounded_number_of_row_pages(cache_on, client, factories,
     client.login(chief)
     for sort in ("late", "recent", "late&kind=one_off"):
         assert "Việc trễ" in client.get(f"/oversight/overdue?sort={sort}").get_data(as_text=True)
-    assert len(services.overdue_snapshot(D).summaries["rows_html"]) <= 2
+    assert len(overdue_review.overdue_snapshot(D).summaries["rows_html"]) <= 2
 
 
 def test_fingerprint_sees_a_change_committed_out_of_id_order(app, factories, travel):

@@ -14,7 +14,7 @@ from app.core.errors import ValidationFailed
 from app.core.periods import last_quarters, parse_period
 from app.extensions import db
 from app.models import Indicator, IndicatorValue
-from app.oversight import services
+from app.oversight import agency_scorecards
 from tests.oversight.conftest import oracle_scorecards
 
 Q2 = parse_period("2024-Q2")
@@ -57,7 +57,7 @@ def district(factories):
      dict(on_time=0, late=0, not_completed=1, in_progress=0, continuous=1)),
 ])
 def test_scorecards_at_several_cutoffs(district, cutoff, a_counts, b_counts):
-    cards = {c.organisation_id: c for c in services.scorecards(Q2, cutoff)}
+    cards = {c.organisation_id: c for c in agency_scorecards.scorecards(Q2, cutoff)}
     assert _counts(cards[district["a"].id]) == a_counts
     assert _counts(cards[district["b"].id]) == b_counts
     assert {k: {n: v for n, v in _counts(c).items() if n != "continuous"} for k, c in cards.items()
@@ -65,19 +65,19 @@ def test_scorecards_at_several_cutoffs(district, cutoff, a_counts, b_counts):
 
 
 def test_rates_and_reproducibility(district, factories):
-    card = services.scorecard_for(district["a"], Q2, date(2024, 12, 31))
+    card = agency_scorecards.scorecard_for(district["a"], Q2, date(2024, 12, 31))
     assert card.total == 5 and card.on_time_rate == Decimal("40.00") and card.completion_rate == Decimal("80.00")
-    assert services.pct_text(card.on_time_rate) == "40%"
+    assert agency_scorecards.pct_text(card.on_time_rate) == "40%"
     # Work set later (a directive issued after the cut-off, back-dated due) does not change the past.
     later = factories.directive(number="300", issued_on=date(2025, 1, 10))
     factories.task(district["a"], directive_=later, due=date(2024, 6, 30))
-    assert _counts(services.scorecard_for(district["a"], Q2, date(2024, 12, 31))) == _counts(card)
-    assert services.scorecard_for(district["a"], Q2, date(2025, 2, 1)).total == 6
+    assert _counts(agency_scorecards.scorecard_for(district["a"], Q2, date(2024, 12, 31))) == _counts(card)
+    assert agency_scorecards.scorecard_for(district["a"], Q2, date(2025, 2, 1)).total == 6
 
 
 def test_cutoff_before_the_period_is_refused(district):
     with pytest.raises(ValidationFailed):
-        services.scorecards(Q2, date(2024, 3, 31))
+        agency_scorecards.scorecards(Q2, date(2024, 3, 31))
 
 
 def test_periods():
@@ -92,7 +92,7 @@ def test_periods():
 
 
 def test_trend_over_four_quarters(district):
-    trend = services.scorecard_trend([district["a"].id], date(2024, 12, 31))
+    trend = agency_scorecards.scorecard_trend([district["a"].id], date(2024, 12, 31))
     assert [q.code for q, _cards in trend] == ["2024-Q1", "2024-Q2", "2024-Q3", "2024-Q4"]
     a = district["a"].id
     assert [cards[a].total for _q, cards in trend] == [0, 5, 0, 0]
@@ -113,9 +113,9 @@ def test_indicator_achievement_as_of_cutoff(district):
     low.values = [IndicatorValue(as_of=date(2024, 6, 30), actual=30, created_at=now_utc())]
     db.session.add_all([met, low, year_end, empty])
     db.session.commit()
-    before = services.scorecard_for(a, Q2, date(2024, 5, 1)).indicators
+    before = agency_scorecards.scorecard_for(a, Q2, date(2024, 5, 1)).indicators
     assert (before.met, before.low, before.year_end, before.no_data) == (0, 1, 1, 2)  # 40/100 is low then
-    after = services.scorecard_for(a, Q2, date(2024, 7, 1)).indicators
+    after = agency_scorecards.scorecard_for(a, Q2, date(2024, 7, 1)).indicators
     assert (after.met, after.low, after.year_end, after.no_data) == (1, 1, 1, 1)
     assert after.met_rate == Decimal("50.00")
 
@@ -137,7 +137,7 @@ def test_demo_district_scorecards(travel, cutoff, expected):
     travel(date(2024, 7, 1))
     seed_demo_district()
     db.session.commit()
-    cards = {c.code: c for c in services.scorecards(Q2, cutoff)}
+    cards = {c.code: c for c in agency_scorecards.scorecards(Q2, cutoff)}
     for code, (on_time, late, not_completed, in_progress) in expected.items():
         card = cards[code]
         assert (card.on_time, card.late, card.not_completed, card.in_progress) == (on_time, late, not_completed, in_progress), code
@@ -152,8 +152,8 @@ def test_generated_dataset_matches_recount(app, period, cutoff):
     seed_bench(tasks=400, agencies=5, years=2, end=date(2024, 9, 30), seed=11, password="Mat-khau-bench-2024")
     db.session.commit()
     p = parse_period(period)
-    cards = services.scorecards(p, cutoff, with_indicators=False)
-    got = {c.organisation_id: {n: getattr(c, n) for n in services.CATEGORIES} for c in cards if c.total}
+    cards = agency_scorecards.scorecards(p, cutoff, with_indicators=False)
+    got = {c.organisation_id: {n: getattr(c, n) for n in agency_scorecards.CATEGORIES} for c in cards if c.total}
     assert got and got == oracle_scorecards(p.start, p.end, cutoff)
 
 

@@ -14,7 +14,7 @@ from app.core.enums import Role, TaskKind, TaskStatus
 from app.core.security import token_hash
 from app.extensions import db
 from app.models import AuditEvent, ProgressReport, User
-from app.oversight import services
+from app.oversight import text_search
 
 
 @pytest.fixture
@@ -43,7 +43,7 @@ def _ids(results, kind):
 @pytest.mark.parametrize("query", ["tan binh", "Tân Bình", "TAN BINH", "tân   bình", "binh tan"])
 def test_search_ignores_diacritics_and_case(texts, factories, query):
     chief = factories.user(Role.OFFICE_CHIEF)
-    results = services.search(chief, query)
+    results = text_search.search(chief, query)
     assert _ids(results, "directive") == [texts["directive"].id]
     assert set(_ids(results, "task")) == {texts["in_title"].id, texts["in_item"].id}
     assert len(_ids(results, "report")) == 1
@@ -51,24 +51,24 @@ def test_search_ignores_diacritics_and_case(texts, factories, query):
 
 def test_search_folds_tone_mark_placement(texts, factories):
     chief = factories.user(Role.OFFICE_CHIEF)
-    found = [_ids(services.search(chief, query), "task") for query in ("xã hoà an", "xã hòa an", "xa hoa an", "XÃ HOÀ AN")]
+    found = [_ids(text_search.search(chief, query), "task") for query in ("xã hoà an", "xã hòa an", "xa hoa an", "XÃ HOÀ AN")]
     assert found == [[texts["other"].id]] * 4
-    assert services.search(chief, "   ") == {}
-    assert _ids(services.search(chief, "[*?%_"), "task") == []
+    assert text_search.search(chief, "   ") == {}
+    assert _ids(text_search.search(chief, "[*?%_"), "task") == []
 
 
 def test_search_respects_task_visibility(texts, factories):
     commune_user = factories.user(Role.AGENCY_OFFICER, texts["commune"])
-    results = services.search(commune_user, "tan binh")
+    results = text_search.search(commune_user, "tan binh")
     assert _ids(results, "task") == [texts["in_title"].id]
     assert _ids(results, "report") == []
 
 
 def test_search_pages_by_keyset(texts, factories):
     chief = factories.user(Role.OFFICE_CHIEF)
-    first = services.search(chief, "tan binh", kind="task", limit=1)["task"]
+    first = text_search.search(chief, "tan binh", kind="task", limit=1)["task"]
     assert len(first[0]) == 1 and first[1] is not None
-    second = services.search(chief, "tan binh", kind="task", limit=1, after_id=first[1])["task"]
+    second = text_search.search(chief, "tan binh", kind="task", limit=1, after_id=first[1])["task"]
     assert {first[0][0].id, second[0][0].id} == {texts["in_title"].id, texts["in_item"].id} and second[1] is None
 
 

@@ -20,7 +20,7 @@ from app.core.enums import DirectiveStatus, Role
 from app.core.periods import Period
 from app.extensions import db
 from app.models import Task
-from app.oversight import services as oversight
+from app.oversight import agency_scorecards, overdue_review
 from tests.reminders.conftest import no_digests, tick
 from tests.security.world import SECRET, build_world, table_fingerprint
 
@@ -120,14 +120,14 @@ def test_reminders_scorecards_and_overdue_review_ignore_drafts(app, smtp, factor
     assert result.claimed == 0
     assert [m.subject for m in smtp.messages] == []
     period = Period.quarter(2024, 3)
-    cards = oversight.scorecards(period, today_local(), organisation_ids=[w.own.id])
+    cards = agency_scorecards.scorecards(period, today_local(), organisation_ids=[w.own.id])
     assert [c.total for c in cards] == [0]
-    assert [u for u in oversight.build_overdue_snapshot(today_local()).units if u.task_id == draft_task.id] == []
+    assert [u for u in overdue_review.build_overdue_snapshot(today_local()).units if u.task_id == draft_task.id] == []
     # Issued, the same task is late work like any other: reminded and counted.
     w.draft.status = DirectiveStatus.ISSUED
     db.session.commit()
     assert tick(today_local(), 9).claimed > 0
-    assert [c.total for c in oversight.scorecards(period, today_local(), organisation_ids=[w.own.id])] == [1]
+    assert [c.total for c in agency_scorecards.scorecards(period, today_local(), organisation_ids=[w.own.id])] == [1]
 
 
 def test_the_office_cannot_remind_or_question_an_agency_about_a_draft_task(app, make_client, smtp):

@@ -29,7 +29,7 @@ from app.core.periods import Period
 from app.directives import breakdown, meetings, notices
 from app.extensions import db
 from app.models import ExplanationRequest, Organisation, PeriodReport, Task, User
-from app.oversight import services as oversight
+from app.oversight import explanation_requests
 from app.reports.agency_inputs import save_agency_input
 from app.reports.drafts import create_report, save_report
 
@@ -110,9 +110,9 @@ def injected(factories, make_client) -> Injected:
 
     # An explanation asked and answered, the agency's period input and the report narrative.
     task = db.session.get(Task, task.id)
-    explanation = oversight.request_explanation(chief, task, payload("ASK"))
+    explanation = explanation_requests.request_explanation(chief, task, payload("ASK"))
     db.session.commit()
-    oversight.answer_explanation(officer, explanation, payload("ANSWER"))
+    explanation_requests.answer_explanation(officer, explanation, payload("ANSWER"))
     period = Period(2024, "quarter", 2)
     save_agency_input(officer, org, period, {"results_text": payload("INPUT"), "next_tasks_text": "",
                                                      "proposals_text": "", "declared_indicator_total": None},

@@ -42,7 +42,7 @@ from app.directives.breakdown import ItemInput, TaskInput
 from app.extensions import db
 from app.main import services as home_services
 from app.models import ProgressReport, Task
-from app.oversight import services as oversight
+from app.oversight import agency_scorecards, dashboard, overdue_pages, overdue_review
 from app.progress.extension_requests import decide_extension, request_extension
 from app.progress.reports import submit_progress_report
 from app.progress.review import confirm_completion, return_completion
@@ -213,7 +213,7 @@ class OneTruth(RuleBasedStateMachine):
         """After every step: the roll-up and the overdue review against the definition; every
         FULL_EVERY steps and at the end of each run, every other view too (CI budget)."""
         tasks, units, overdue = self._truth()
-        snapshot = oversight.build_overdue_snapshot(D)
+        snapshot = overdue_review.build_overdue_snapshot(D)
         assert {(u.task_id, u.item_id) for u in snapshot.units} == overdue
         if TOTAL_STEPS["n"] % FULL_EVERY == 0:
             self._every_view(tasks, units, overdue)
@@ -238,12 +238,12 @@ class OneTruth(RuleBasedStateMachine):
 
     def _every_view(self, tasks, units, overdue):
         w = self.world
-        assert oversight.overdue_count(oversight.OverdueFilters(as_of=D)) == len(overdue)
+        assert overdue_pages.overdue_count(overdue_review.OverdueFilters(as_of=D)) == len(overdue)
         assert home_services.status_counts(w.chief, D).overdue == len(overdue)
-        assert oversight.office_dashboard(w.chief, D).overdue_total == len(overdue)
+        assert dashboard.office_dashboard(w.chief, D).overdue_total == len(overdue)
         behind = sum(1 for u in units if u.is_open_on(D) and u.original_due is not None and u.original_due < D
                      and u.original_due.year == 2024)
-        cards = oversight.scorecards(parse_period("2024"), D)
+        cards = agency_scorecards.scorecards(parse_period("2024"), D)
         assert sum(c.not_completed for c in cards) == behind
         if not self.changed_due:
             assert behind == len(overdue)

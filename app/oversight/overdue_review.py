@@ -1,0 +1,235 @@
+"""The overdue review's snapshot (rà soát nhiệm vụ quá hạn): every content unit overdue on a day, its filters
+and the per-agency ageing summary.
+
+**The unit of lateness is the content unit** (nội dung), and what a unit is (owner, due date in force and
+original, open/closed, overdue as of a day, days late, bucket) is defined once, in :mod:`app.tasks.units`;
+this module only asks it.  This is how section I of the quarterly report counts ("09 nhiệm vụ, với 11 nội dung").
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field, replace
+from datetime import date, timedelta
+from typing import NamedTuple
+
+import sqlalchemy as sa
+from flask_babel import gettext as _
+
+from app.core import page_cache
+from app.core.clock import today_local
+from app.core.enums import TaskKind
+from app.core.errors import ValidationFailed
+from app.core.periods import Period
+from app.extensions import db
+from app.models import ContentItem, Directive, Organisation, Task
+from app.tasks.units import BUCKETS, bucket_of_days, unit_due, unit_overdue, unit_owner
+
+
+def bucket_label(code: str) -> str:
+    return {"1-7": _("1–7 ngày"), "8-30": _("8–30 ngày"), "30+": _("trên 30 ngày")}[code]
+
+
+@dataclass(frozen=True)
+class OverdueFilters:
+    """What the office chief narrows the review to. ``as_of`` is the day lateness is counted on."""
+
+    as_of: date
+    period: Period | None = None
+    directive_id: int | None = None
+    agency_id: int | None = None
+    kind: TaskKind | None = None
+    bucket: str | None = None
+    #: "late": most days late first (the default); "recent": least late first.
+    sort: str = "late"
+
+    def without_agency(self) -> OverdueFilters:
+        return replace(self, agency_id=None, bucket=None)
+
+
+class Unit(NamedTuple):
+    """One overdue content unit, ordered by (due, task, item): the keyset of the list."""
+
+    due: date
+    task_id: int
+    #: 0 when the unit is a task without content items.
+    item_id: int
+    org_id: int
+    directive_id: int
+    kind: str
+
+
+@dataclass
+class OverdueSnapshot:
+    """Every unit overdue on ``as_of``, most late first, with the names the page needs.
+
+    Built with one query; everything the review shows (filters, the per-agency summary, keyset
+    pages, the dashboard counts) is computed from it in memory.  For today it is kept per process and
+    reused while :func:`app.core.page_cache.data_fingerprint` is unchanged (see :func:`overdue_snapshot`).
+    """
+
+    as_of: date
+    units: list[Unit]
+    organisations: dict[int, tuple[str, int]]
+    directives: dict[int, tuple[str, date | None]]
+    #: Summaries already computed from this snapshot, by filter (the snapshot never changes).
+    summaries: dict = field(default_factory=dict)
+
+
+def _bucket_bounds(as_of: date, code: str) -> tuple[date | None, date]:
+    """Due dates (inclusive low, exclusive high) of the units ``code`` days late on ``as_of``."""
+    for bucket, first, last in BUCKETS:
+        if bucket == code:
+            high = as_of - timedelta(days=first - 1)
+            low = as_of - timedelta(days=last) if last is not None else None
+            return low, high
+    raise ValidationFailed(_("Nhóm quá hạn không hợp lệ."), field="bucket")
+
+
+def _units_query(as_of: date) -> sa.Select:
+    """Overdue units with their agency and directive labels: two index-friendly halves, united.
+
+    The first half is the units late by their task's due date; the second, items whose own, earlier
+    due date has passed while their task's has not.  When ``as_of`` is today or later a unit can only
+    be open if its task is, so both halves start from ``ix_task_status_due``.
+    """
+    due, org = unit_due(), unit_owner()
+    common = [unit_overdue(as_of)]
+    # The kind as its stored text: the snapshot keeps strings, and converting thousands of rows to the
+    # enum and back cost a quarter of a rebuild.
+    columns = (Task.id.label("task_id"), sa.func.coalesce(ContentItem.id, 0).label("item_id"), org.label("org_id"),
+               due.label("due"), Task.directive_id.label("directive_id"),
+               sa.type_coerce(Task.kind, sa.String).label("kind"))
+    by_task = (
+        sa.select(*columns).select_from(Task).outerjoin(ContentItem, ContentItem.task_id == Task.id)
+        .where(Task.due_date < as_of, *common)
+    )
+    by_item = (
+        sa.select(*columns).select_from(Task).join(ContentItem, ContentItem.task_id == Task.id)
+        .where(sa.or_(Task.due_date >= as_of, Task.due_date.is_(None)), ContentItem.due_date < as_of, *common)
+    )
+    units = sa.union_all(by_task, by_item).subquery("units")
+    return (
+        sa.select(units, Organisation.name, Organisation.display_order, Directive.number, Directive.doc_type,
+                  Directive.issuer_suffix, Directive.title, Directive.issued_on)
+        .join(Organisation, Organisation.id == units.c.org_id)
+        .join(Directive, Directive.id == units.c.directive_id)
+    )
+
+
+def build_overdue_snapshot(as_of: date) -> OverdueSnapshot:
+    units, organisations, directives = [], {}, {}
+    # Positional unpacking: a rebuild reads thousands of rows, and named access costs more than the rest.
+    for task_id, item_id, org_id, due, directive_id, kind, name, order, number, doc_type, suffix, title, issued_on \
+            in db.session.connection().execute(_units_query(as_of)):
+        units.append(Unit(due, task_id, item_id, org_id, directive_id, kind))
+        if org_id not in organisations:
+            organisations[org_id] = (name, order)
+        if directive_id not in directives:
+            symbol = directive_symbol(number, doc_type, suffix)
+            label = f"{symbol} — {title}" if symbol else title
+            directives[directive_id] = (label if len(label) <= 70 else label[:69] + "…", issued_on)
+    units.sort()
+    return OverdueSnapshot(as_of, units, organisations, directives)
+
+
+def overdue_snapshot(as_of: date) -> OverdueSnapshot:
+    """The overdue units on ``as_of``.  Today's are reused by this process while the data fingerprint
+    holds (app.core.page_cache), so a busy review page costs one small query instead of a scan; other
+    days, and tests (unless OVERSIGHT_CACHE is set), build anew."""
+    if as_of != today_local():
+        return build_overdue_snapshot(as_of)
+    return page_cache.reuse("oversight.snapshot", (), as_of, lambda: build_overdue_snapshot(as_of))
+
+
+def clear_overdue_cache() -> None:
+    page_cache.clear()
+
+
+def filter_units(snapshot: OverdueSnapshot, filters: OverdueFilters) -> list[Unit]:
+    """The snapshot's units that pass the filters, in (due, task, item) order."""
+    units = snapshot.units
+    if filters.period:
+        start, end = filters.period.start, filters.period.end
+        units = [u for u in units if start <= u.due <= end]
+    if filters.directive_id:
+        units = [u for u in units if u.directive_id == filters.directive_id]
+    if filters.kind:
+        kind = filters.kind.value
+        units = [u for u in units if u.kind == kind]
+    if filters.agency_id:
+        units = [u for u in units if u.org_id == filters.agency_id]
+    if filters.bucket:
+        low, high = _bucket_bounds(snapshot.as_of, filters.bucket)
+        units = [u for u in units if u.due < high and (low is None or u.due >= low)]
+    return units
+
+
+@dataclass
+class AgencyAgeing:
+    """One agency's line in the review's summary: overdue units per ageing bucket."""
+
+    organisation_id: int
+    name: str
+    buckets: dict[str, int]
+    oldest_due: date | None
+
+    @property
+    def total(self) -> int:
+        return sum(self.buckets.values())
+
+
+@dataclass
+class OverdueSummary:
+    as_of: date
+    agencies: list[AgencyAgeing]
+    #: Directives with overdue units (id, label), newest first: the review's directive filter.
+    directives: list[tuple[int, str]] = field(default_factory=list)
+
+    @property
+    def total(self) -> int:
+        return sum(a.total for a in self.agencies)
+
+    def bucket_total(self, code: str) -> int:
+        return sum(a.buckets[code] for a in self.agencies)
+
+    def agency(self, organisation_id: int) -> AgencyAgeing | None:
+        return next((a for a in self.agencies if a.organisation_id == organisation_id), None)
+
+
+def summarize(snapshot: OverdueSnapshot, units: Iterable[Unit]) -> OverdueSummary:
+    """Per-agency ageing counts of ``units`` in report order (domain.md §1.3)."""
+    as_of = snapshot.as_of
+    by_org: dict[int, AgencyAgeing] = {}
+    used_directives: set[int] = set()
+    for unit in units:
+        line = by_org.get(unit.org_id)
+        if line is None:
+            name = snapshot.organisations[unit.org_id][0]
+            line = by_org[unit.org_id] = AgencyAgeing(unit.org_id, name, {code: 0 for code, _f, _l in BUCKETS}, unit.due)
+        line.buckets[bucket_of_days((as_of - unit.due).days)] += 1
+        if unit.due < line.oldest_due:
+            line.oldest_due = unit.due
+        used_directives.add(unit.directive_id)
+    agencies = sorted(by_org.values(), key=lambda a: (snapshot.organisations[a.organisation_id][1], a.name))
+    directives = sorted(((d, snapshot.directives[d]) for d in used_directives),
+                        key=lambda kv: (kv[1][1] or date.min, kv[0]), reverse=True)
+    return OverdueSummary(as_of, agencies, [(d, label) for d, (label, _issued) in directives])
+
+
+def overdue_summary(filters: OverdueFilters, snapshot: OverdueSnapshot | None = None) -> OverdueSummary:
+    """Overdue units per agency and ageing bucket.  The agency and bucket filters are not applied here,
+    so the summary always shows where the lateness is; the list below it is what they narrow."""
+    snapshot = snapshot or overdue_snapshot(filters.as_of)
+    broad = filters.without_agency()
+    key = (broad.period.code if broad.period else None, broad.directive_id, broad.kind)
+    summary = snapshot.summaries.get(key)
+    if summary is None:
+        summary = snapshot.summaries[key] = summarize(snapshot, filter_units(snapshot, broad))
+    return replace(summary, agencies=list(summary.agencies))
+
+
+def directive_symbol(number: str | None, doc_type: str, suffix: str | None) -> str | None:
+    if not number:
+        return None
+    return f"{number}-{doc_type}/{suffix}" if suffix else number
