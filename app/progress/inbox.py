@@ -15,6 +15,7 @@ from app.core.permissions import in_agency_tasks
 from app.core.search import folded_match, query_words
 from app.extensions import db
 from app.models import ContentItem, Directive, ExtensionRequest, Organisation, ProgressReport, Task, User
+from app.progress.timeline import Timeline, deadline_timeline
 
 
 @dataclass(frozen=True)
@@ -61,6 +62,11 @@ class Inbox:
     @property
     def week_end(self) -> date:
         return end_of_week(self.today)
+
+    @property
+    def timeline(self) -> Timeline | None:
+        """The deadline timeline of the tasks shown (templates/progress/_timeline.html)."""
+        return deadline_timeline([e.task for group in self.groups.values() for e in group.entries], self.today)
 
 
 @dataclass(frozen=True)

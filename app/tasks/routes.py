@@ -12,6 +12,7 @@ from app.core.errors import Conflict, ValidationFailed
 from app.core.permissions import can_report_on_task, requires
 from app.extensions import db
 from app.models import Organisation
+from app.progress.panel import task_panel
 from app.tasks.blueprint import bp
 from app.tasks.forms import TaskEditForm
 from app.tasks.services import (
@@ -62,6 +63,7 @@ def detail(task_id: int):
         reports=latest_reports(task),
         today_date=today_local(),
         can_report=can_report_on_task(current_user, task),
+        panel=task_panel(current_user, task),
     )
 
 
