@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("auth", __name__)
 
-from app.auth import recovery, routes  # noqa: E402,F401
+from app.auth import first_password, recovery, routes  # noqa: E402,F401
