@@ -1,6 +1,8 @@
 """A password chosen by an administrator is only a way in: an account marked
 ``password_change_required`` (`flask users create --password-stdin`) can do nothing on the web but
-choose its own password (and log out), and the API refuses it (403, :mod:`app.api.auth`)."""
+choose its own password (and log out), and the API refuses it (403, :mod:`app.api.auth`).
+
+The blueprint registers these (``app/auth/__init__.py``), so this module does not import it."""
 
 from __future__ import annotations
 
@@ -8,7 +10,6 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from app.auth import bp
 from app.auth.forms import PasswordForm
 from app.auth.services import after_password_change, set_password_checked
 from app.core import audit
@@ -21,7 +22,6 @@ from app.extensions import db
 ALLOWED_ENDPOINTS = frozenset({"auth.change_password", "auth.logout"}) | PUBLIC_ENDPOINTS
 
 
-@bp.before_app_request
 def require_own_password():
     """Send a signed-in account that must choose its password to the page that does it."""
     if request.blueprint == "api" or request.endpoint in ALLOWED_ENDPOINTS:
@@ -31,7 +31,6 @@ def require_own_password():
     return None
 
 
-@bp.route("/password/change", methods=["GET", "POST"])
 @requires("profile")
 def change_password():
     """Choose one's own password in place of the one an administrator set (the first login)."""
