@@ -86,6 +86,11 @@ class Config:
     #: One-time links e-mailed to people: an invitation to set a first password, a password reset.
     INVITATION_VALID_HOURS = env_int("INVITATION_VALID_HOURS", 7 * 24)
     PASSWORD_RESET_VALID_MINUTES = env_int("PASSWORD_RESET_VALID_MINUTES", 60)
+    #: "Quên mật khẩu" requests within the window: per e-mail address (beyond it no mail is sent, the
+    #: answer is the same) and per client address (beyond it the page asks to wait).
+    PASSWORD_RESET_WINDOW_SECONDS = env_int("PASSWORD_RESET_WINDOW_SECONDS", 3600)
+    PASSWORD_RESET_MAX_PER_ADDRESS = env_int("PASSWORD_RESET_MAX_PER_ADDRESS", 3)
+    PASSWORD_RESET_MAX_PER_CLIENT = env_int("PASSWORD_RESET_MAX_PER_CLIENT", 20)
     #: Wrong passwords from one client address (any accounts) before it is locked for the window.
     LOGIN_MAX_FAILURES_PER_ADDRESS = env_int("LOGIN_MAX_FAILURES_PER_ADDRESS", 30)
     #: Server-side session lifetimes: idle (no request) and absolute (since login).

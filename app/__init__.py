@@ -59,7 +59,7 @@ def register_blueprints(app: Flask) -> None:
     """Each feature's blueprint (``app.X.blueprint``), once its view modules have attached their routes."""
     import importlib
 
-    views = {"auth": ("routes", "recovery"), "main": ("routes",), "admin": ("routes", "imports"),
+    views = {"auth": ("routes", "recovery", "first_password"), "main": ("routes",), "admin": ("routes", "imports"),
              "tasks": ("routes",), "directives": ("routes",), "progress": ("routes",),
              "reminders": ("routes",), "oversight": ("routes",), "reports": ("routes",),
              "api": ("routes", "report_inputs")}

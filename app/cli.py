@@ -1,71 +1,12 @@
-"""Command-line interface: `flask seed-demo`, `flask users …` and the feature command groups."""
+"""Command-line interface: `flask seed-demo` and each feature's command group (`flask users` in app/auth/cli.py)."""
 
 from __future__ import annotations
 
-import sys
-
 import click
 from flask import Flask
-from flask.cli import AppGroup
 
 from app.core.database import write_intent
 from app.extensions import db
-
-users_cli = AppGroup("users", help="Quản lý tài khoản (create, import, invite, token, deactivate).")
-
-
-@users_cli.command("create")
-@click.argument("email")
-@click.option("--name", required=True, help="Họ và tên.")
-@click.option("--role", required=True, help="admin | committee | office | office_chief | agency_head | agency_officer")
-@click.option("--org", "org_code", required=True, help="Mã tổ chức (BTG, VP, MTTQ, …).")
-@click.option("--title", default=None, help="Chức danh.")
-@click.option("--password-stdin", is_flag=True, help="Đọc mật khẩu từ dòng đầu của stdin.")
-def users_create(email: str, name: str, role: str, org_code: str, title: str | None, password_stdin: bool) -> None:
-    """Create an account (the password is read from stdin, never from the command line)."""
-    from app.auth.services import create_user, get_organisation_by_code
-    from app.core.errors import DomainError
-
-    password = sys.stdin.readline().rstrip("\r\n") if password_stdin else None
-    with write_intent():
-        try:
-            user = create_user(None, email=email, name=name, role=role,
-                               organisation=get_organisation_by_code(org_code), password=password, title=title)
-            db.session.commit()
-        except DomainError as error:
-            db.session.rollback()
-            raise click.ClickException(error.message) from None
-    click.echo(f"created {user.email} ({user.role.value}, {org_code})")
-
-
-@users_cli.command("token")
-@click.argument("email")
-def users_token(email: str) -> None:
-    """Issue a new API token for EMAIL and print it alone on its line (the old one stops working)."""
-    from app.auth.services import find_user_by_email, issue_api_token
-
-    with write_intent():
-        user = find_user_by_email(email)
-        if user is None:
-            raise click.ClickException(f"no user {email}")
-        token = issue_api_token(user)
-        db.session.commit()
-    click.echo(token)
-
-
-@users_cli.command("deactivate")
-@click.argument("email")
-def users_deactivate(email: str) -> None:
-    """Deactivate an account and revoke all its sessions."""
-    from app.auth.services import find_user_by_email, set_active
-
-    with write_intent():
-        user = find_user_by_email(email)
-        if user is None:
-            raise click.ClickException(f"no user {email}")
-        set_active(None, user, False)
-        db.session.commit()
-    click.echo(f"deactivated {email}")
 
 
 @click.command("seed-demo")
@@ -87,6 +28,7 @@ def seed_demo(if_empty: bool) -> None:
 
 
 def register_commands(app: Flask) -> None:
+    from app.auth.cli import users_cli
     from app.backup import cli as backup
     from app.bench_seed import cli as bench_seed
     from app.directives import cli as directives

@@ -77,10 +77,19 @@ PREVIOUS_RELEASE_ROWS = [
 ]
 
 
-def _dump(tables: list[str]) -> dict[str, list[tuple]]:
+def _kept_columns(tables: list[str]) -> dict[str, list[str]]:
+    """Each table's columns in the database now that the models still have (a later release may drop
+    one, as 7dfd06b96ad4 drops the per-user login counters)."""
+    inspector = sa.inspect(db.engine)
+    return {name: [c["name"] for c in inspector.get_columns(name) if c["name"] in db.metadata.tables[name].c]
+            for name in tables}
+
+
+def _dump(columns: dict[str, list[str]]) -> dict[str, list[tuple]]:
     with db.engine.connect() as conn:
-        return {name: sorted(tuple(row) for row in conn.execute(sa.select(db.metadata.tables[name])))
-                for name in tables}
+        return {name: sorted(tuple(row) for row in conn.execute(
+                    sa.select(*(db.metadata.tables[name].c[c] for c in names))))
+                for name, names in columns.items()}
 
 
 def test_upgrade_from_the_previous_release_keeps_every_row(app):
@@ -99,11 +108,12 @@ def test_upgrade_from_the_previous_release_keeps_every_row(app):
                 conn.execute(sa.text(f"SELECT setval(pg_get_serial_sequence('\"{table}\"', 'id'), "
                                      f'(SELECT max(id) FROM "{table}"))'))
     tables = [table for table, _c, _r in PREVIOUS_RELEASE_ROWS]
-    before = _dump(tables)
+    columns = _kept_columns(tables)
+    before = _dump(columns)
     assert all(before[t] for t in tables)
 
     upgrade(directory=MIGRATIONS)
-    assert _dump(tables) == before
+    assert _dump(columns) == before
     db.session.remove()
     user = find_user_by_email("tram.pn@phunghiep.example")
     assert user.organisation.parent.code == "HU" and user.api_token_hash == "a" * 64

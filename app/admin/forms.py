@@ -5,7 +5,6 @@ from wtforms import (
     BooleanField,
     HiddenField,
     IntegerField,
-    PasswordField,
     SelectField,
     StringField,
     SubmitField,
@@ -50,6 +49,5 @@ class UserForm(FlaskForm):
     title = StringField(_l("Chức danh"), validators=[Optional(), Length(max=120)])
     role = SelectField(_l("Vai trò"), choices=Role.choices)
     organisation_id = SelectField(_l("Tổ chức"), coerce=int)
-    password = PasswordField(_l("Mật khẩu (để trống nếu không đổi)"), validators=[Optional(), Length(max=128)])
     is_active = BooleanField(_l("Đang hoạt động"), default=True)
     submit = SubmitField(_l("Lưu"))

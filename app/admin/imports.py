@@ -1,26 +1,23 @@
 """Admin pages that import the directory from a file (:mod:`app.directory`): upload, preview (the dry
-run), then import the same file; templates and the organisation export to download; re-sending an
-invitation. The file's bytes ride along in the preview form, so "Nhập" imports exactly what was
-previewed without a second upload."""
+run), then import the same file; templates and the organisation export to download. The file's bytes
+ride along in the preview form, so "Nhập" imports exactly what was previewed without a second upload."""
 
 from __future__ import annotations
 
 import base64
 import binascii
 
-from flask import Response, abort, flash, redirect, render_template, url_for
+from flask import Response, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from app.admin.blueprint import bp
 from app.admin.forms import ImportForm
-from app.auth.forms import EmptyForm
-from app.auth.links import invite, send_all
+from app.auth.links import send_all
 from app.core.permissions import requires
 from app.directory import organisations, people
 from app.directory.tables import FileRefused
 from app.extensions import db
-from app.models import User
 
 #: Largest file carried in the preview form for the confirming "Nhập" (far above a district's lists).
 MAX_CARRIED_BYTES = 2 * 1024 * 1024
@@ -102,24 +99,3 @@ def export_organisations(fmt: str):
 @requires("admin.users")
 def users_template(fmt: str):
     return _download(people.template_file(fmt), "mau-nguoi-dung", fmt)
-
-
-@bp.route("/users/<int:user_id>/invite", methods=["POST"])
-@requires("admin.users")
-def invite_user(user_id: int):
-    user = db.session.get(User, user_id)
-    if user is None:
-        abort(404)
-    if EmptyForm().validate_on_submit():
-        if not user.is_active:
-            flash(_("Tài khoản đã bị vô hiệu hóa."), "danger")
-            return redirect(url_for("admin.user_form", user_id=user.id))
-        pending = invite(current_user, user)
-        db.session.commit()
-        if send_all([pending]):
-            flash(_("Chưa gửi được thư mời đến %(e)s; hãy thử lại sau.", e=user.email), "danger")
-        else:
-            flash(_("Đã gửi thư mời đặt mật khẩu đến %(e)s; liên kết gửi trước đó không còn dùng được.", e=user.email),
-                  "success")
-    return redirect(url_for("admin.user_form", user_id=user.id))
-

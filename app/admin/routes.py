@@ -9,6 +9,8 @@ from wtforms.fields.choices import SelectChoice
 from app.admin.blueprint import bp
 from app.admin.forms import OrganisationForm, UserForm
 from app.admin.services import ORG_FIELDS, save_organisation, save_user
+from app.auth.forms import EmptyForm
+from app.auth.links import INVITE, RESET, PendingMail, invite, issue_link, send_all
 from app.core.args import int_arg
 from app.core.errors import DomainError
 from app.core.permissions import requires
@@ -70,9 +72,12 @@ def user_form(user_id: int | None):
         form.role.data = user.role.value
         form.is_active.data = user.is_active_account
     if form.validate_on_submit():
-        data = {name: getattr(form, name).data for name in ("email", "name", "title", "role", "organisation_id", "password", "is_active")}
+        data = {name: getattr(form, name).data for name in ("email", "name", "title", "role", "organisation_id", "is_active")}
+        creating = user is None
         try:
             user = save_user(current_user, user, data)
+            # A new person chooses their own password through an invitation, sent once committed.
+            pending = invite(current_user, user) if creating and user.is_active else None
             db.session.commit()
         except DomainError as error:
             db.session.rollback()
@@ -83,8 +88,50 @@ def user_form(user_id: int | None):
                 flash(error.message, "danger")
         else:
             flash(_("Đã lưu tài khoản %(email)s.", email=user.email), "success")
+            if pending is not None:
+                _flash_sent(pending, send_all([pending]))
             return redirect(url_for("admin.users"))
     return render_template("admin/user_form.html", form=form, user=user)
+
+
+def _flash_sent(pending: PendingMail, failures: list) -> None:
+    if failures:
+        flash(_("Chưa gửi được thư đến %(e)s; hãy thử lại sau.", e=pending.email), "danger")
+    elif pending.purpose == RESET:
+        flash(_("Đã gửi liên kết đặt lại mật khẩu đến %(e)s; liên kết gửi trước đó không còn dùng được.",
+                e=pending.email), "success")
+    else:
+        flash(_("Đã gửi thư mời đặt mật khẩu đến %(e)s; liên kết gửi trước đó không còn dùng được.", e=pending.email),
+              "success")
+
+
+def _send_account_link(user_id: int, purpose: str):
+    """Store a new one-time link for the person (the older one stops working), commit, then e-mail it."""
+    user = db.session.get(User, user_id)
+    if user is None:
+        abort(404)
+    if EmptyForm().validate_on_submit():
+        if not user.is_active:
+            flash(_("Tài khoản đã bị vô hiệu hóa."), "danger")
+            return redirect(url_for("admin.user_form", user_id=user.id))
+        pending = issue_link(current_user, user, purpose)
+        db.session.commit()
+        _flash_sent(pending, send_all([pending]))
+    return redirect(url_for("admin.user_form", user_id=user.id))
+
+
+@bp.route("/users/<int:user_id>/invite", methods=["POST"])
+@requires("admin.users")
+def invite_user(user_id: int):
+    """"Gửi lại lời mời": a new invitation to set a password."""
+    return _send_account_link(user_id, INVITE)
+
+
+@bp.route("/users/<int:user_id>/reset", methods=["POST"])
+@requires("admin.users")
+def send_reset_link(user_id: int):
+    """"Gửi liên kết đặt lại mật khẩu": the person chooses a new password; the administrator never sees it."""
+    return _send_account_link(user_id, RESET)
 
 
 @bp.route("/audit")

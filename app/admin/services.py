@@ -5,7 +5,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
-from app.auth.services import create_user, set_active, set_password_checked
+from app.auth.services import create_user, set_active
 from app.core import audit
 from app.core.enums import OrganisationKind, Role
 from app.core.errors import Conflict, ValidationFailed
@@ -41,8 +41,9 @@ def save_user(actor, user: User | None, data: dict) -> User:
     if org is None:
         raise ValidationFailed(_("Tổ chức không tồn tại."), field="organisation_id")
     if user is None:
+        # No password: the person is invited to choose one (nobody chooses it for them).
         return create_user(actor, email=data["email"], name=data["name"], role=data["role"], organisation=org,
-                           password=data.get("password") or None, title=data.get("title"))
+                           title=data.get("title"))
     clash = db.session.scalar(sa.select(User).where(sa.func.lower(User.email) == data["email"].strip().lower()))
     if clash is not None and clash is not user:
         raise ValidationFailed(_("Email %(email)s đã được sử dụng.", email=data["email"]), field="email")
@@ -55,8 +56,6 @@ def save_user(actor, user: User | None, data: dict) -> User:
     user.title = data.get("title") or None
     user.role = Role.coerce(data["role"])
     user.organisation_id = org.id
-    if data.get("password"):
-        set_password_checked(user, data["password"])
     old, new = audit.diff(before, audit.snapshot(user, fields))
     if new:
         audit.record(actor, "update", user, summary=user.email, before=old, after=new)

@@ -42,6 +42,9 @@ def authenticate():
     user = user_for_api_token(token)
     if user is None:
         raise Unauthorized(_("Mã truy cập API không hợp lệ, đã bị thay hoặc thu hồi."))
+    if user.password_change_required:
+        # The password an administrator set is not the person's yet (see app.auth.first_password).
+        raise PermissionDenied(_("Tài khoản phải tự đặt mật khẩu (đăng nhập trên web) trước khi dùng API."))
     return user
 
 

@@ -127,8 +127,7 @@ def use_link(secret: str, password: str) -> User | None:
         .where(AccountLink.user_id == user.id, AccountLink.used_at.is_(None), AccountLink.revoked_at.is_(None))
         .values(revoked_at=now)
     )
-    user.failed_logins = 0
-    user.locked_until = None
+    user.password_change_required = False
     after_password_change(user)
     audit.record(user, "password", user, summary=f"{user.email}: {link.purpose} link")
     return user

@@ -3,12 +3,14 @@ an invitation or reset link (:mod:`app.auth.links`). Both are reachable without 
 
 from __future__ import annotations
 
-from flask import flash, redirect, render_template, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from app.auth.blueprint import bp
 from app.auth.forms import ForgotPasswordForm, SetPasswordForm
-from app.auth.links import INVITE, request_reset, send_all, use_link, valid_link
+from app.auth.links import INVITE, request_reset, use_link, valid_link
+from app.auth.outbox import enqueue
+from app.auth.reset_limits import CLIENT, over_limit
 from app.core.errors import ValidationFailed
 from app.extensions import db
 
@@ -17,10 +19,14 @@ from app.extensions import db
 def forgot_password():
     form = ForgotPasswordForm()
     if form.validate_on_submit():
-        pending = request_reset(form.email.data)
+        limit = over_limit(form.email.data, request.remote_addr)
+        if limit == CLIENT:
+            flash(_("Quá nhiều yêu cầu đặt lại mật khẩu từ máy này. Vui lòng thử lại sau."), "danger")
+            return render_template("auth/forgot_password.html", form=form), 429
+        pending = request_reset(form.email.data) if limit is None else None
         db.session.commit()
         if pending is not None:
-            send_all([pending])  # a failure is logged; the answer must not differ
+            enqueue(pending)  # sent after the answer: its timing must not tell who has an account
         # The same answer whether or not the address has an account.
         flash(_("Nếu địa chỉ này có tài khoản đang hoạt động, một thư hướng dẫn đặt lại mật khẩu vừa được gửi đến. "
                 "Liên kết trong thư dùng được một lần và sớm hết hạn."), "info")

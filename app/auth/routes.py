@@ -1,7 +1,5 @@
 from __future__ import annotations
 
-from urllib.parse import urlsplit
-
 from flask import flash, make_response, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
@@ -9,6 +7,7 @@ from werkzeug.exceptions import NotFound
 
 from app.auth.blueprint import bp
 from app.auth.forms import EmptyForm, LoginForm, PasswordForm, PreferencesForm
+from app.auth.redirects import safe_next
 from app.auth.services import (
     LoginRefused,
     active_sessions,
@@ -28,29 +27,12 @@ from app.core.security import verify_password
 from app.extensions import db
 
 
-def _safe_next(target: str | None) -> str:
-    """Only same-site paths survive ``next``, anything else goes home (no open redirect).
-
-    Browsers drop tabs and newlines anywhere in a URL and read a backslash as a slash, so
-    "/<TAB>/evil.example" would become "//evil.example": any control character, space or backslash
-    refuses the target, as does anything with a scheme or a host."""
-    home = url_for("main.home")
-    if not target or len(target) > 2000 or not target.startswith("/") or target.startswith("//"):
-        return home
-    if any(ch <= " " or ch in "\\\x7f" for ch in target):
-        return home
-    parts = urlsplit(target)
-    if parts.scheme or parts.netloc:
-        return home
-    return target
-
-
 @bp.route("/login", methods=["GET", "POST"])
 def login():
     if current_user.is_authenticated:
         return redirect(url_for("main.home"))
     form = LoginForm()
-    target = _safe_next(request.args.get("next"))
+    target = safe_next(request.args.get("next"))
     if form.validate_on_submit():
         try:
             user = authenticate(form.email.data, form.password.data, client_address=request.remote_addr)

@@ -59,7 +59,7 @@ def _window() -> timedelta:
     return timedelta(seconds=current_app.config["LOGIN_LOCKOUT_SECONDS"])
 
 
-def _ensure_row(key: str, now: datetime) -> None:
+def ensure_row(key: str, now: datetime) -> None:
     dialect = db.session.get_bind().dialect.name
     if dialect == "postgresql":
         from sqlalchemy.dialects.postgresql import insert
@@ -72,7 +72,7 @@ def _ensure_row(key: str, now: datetime) -> None:
 def _claim_one(key: str, now: datetime) -> int | None:
     """Count one attempt on ``key``; None when the key is locked.  Counts older than the window
     start again from one."""
-    _ensure_row(key, now)
+    ensure_row(key, now)
     stale = now - _window()
     t = LoginThrottle
     return db.session.execute(
@@ -149,9 +149,11 @@ def record_success(slots: list[Slot]) -> None:
 
 
 def purge_stale(now: datetime | None = None) -> int:
-    """Delete counters neither locked nor touched within the window (scheduler housekeeping)."""
+    """Delete counters neither locked nor touched within the window (scheduler housekeeping); the
+    "Quên mật khẩu" counters (:mod:`app.auth.reset_limits`) share the table, so the longer window wins."""
     now = now or now_utc()
     t = LoginThrottle
-    result = db.session.execute(sa.delete(t).where(t.updated_at < now - _window(),
+    keep = max(_window(), timedelta(seconds=current_app.config["PASSWORD_RESET_WINDOW_SECONDS"]))
+    result = db.session.execute(sa.delete(t).where(t.updated_at < now - keep,
                                                    sa.or_(t.locked_until.is_(None), t.locked_until <= now)))
     return result.rowcount or 0

@@ -8,6 +8,7 @@ import click
 from flask import Flask
 from flask.cli import AppGroup
 
+from app.auth.cli import users_cli
 from app.core.database import write_intent
 from app.extensions import db
 
@@ -129,8 +130,6 @@ def users_invite(email: str) -> None:
 
 
 def register(app: Flask) -> None:
-    from app.cli import users_cli
-
     users_cli.add_command(users_import)
     users_cli.add_command(users_invite)
     app.cli.add_command(orgs_cli)

@@ -130,7 +130,7 @@ def apply_import(actor, result: ImportResult) -> ImportResult:
                 user = db.session.scalar(sa.select(User).where(sa.func.lower(User.email) == entry.email))
                 save_user(actor, user, {"email": user.email, "name": values["name"], "role": values["role"],
                                         "organisation_id": org.id, "title": values.get("title", user.title),
-                                        "password": None, "is_active": user.is_active_account})
+                                        "is_active": user.is_active_account})
         except DomainError as error:
             result.problems.append(Problem(entry.row, error.field, error.message))
             result.invitations.clear()

@@ -18,6 +18,7 @@ from pathlib import Path
 
 from flask_babel import gettext as _
 
+from app.core.spreadsheet_cells import as_text_cells, csv_safe_row, csv_unescape
 from app.core.text import strip_diacritics
 
 #: More rows than a district has organisations or people by far; a larger file is a mistake.
@@ -129,7 +130,9 @@ def _csv_rows(data: bytes) -> list[tuple[int, list[str]]]:
     delimiter = max(",;\t", key=first_line.count)
     try:
         # Excel in Vietnamese settings writes ";" between columns; a spreadsheet row is a line.
-        return [(n, row) for n, row in enumerate(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter), start=1)]
+        reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+        # The apostrophe our export put before formula-like text is not part of the value.
+        return [(n, [csv_unescape(cell) for cell in row]) for n, row in enumerate(reader, start=1)]
     except csv.Error as error:
         raise FileRefused([Problem(None, None, _("Tệp CSV không đọc được: %(e)s", e=str(error)))]) from None
 
@@ -179,8 +182,8 @@ def write_table(columns: tuple[Column, ...], rows: list[dict[str, str]], fmt: st
     if fmt == "csv":
         out = io.StringIO(newline="")
         writer = csv.writer(out, lineterminator="\r\n")
-        writer.writerow(header)
-        writer.writerows(body)
+        writer.writerow(csv_safe_row(header))
+        writer.writerows(csv_safe_row(values) for values in body)
         return ("\ufeff" + out.getvalue()).encode("utf-8")  # the BOM makes Excel read UTF-8
     from openpyxl import Workbook
     from openpyxl.styles import Font
@@ -192,6 +195,8 @@ def write_table(columns: tuple[Column, ...], rows: list[dict[str, str]], fmt: st
         cell.font = Font(bold=True)
     for values in body:
         sheet.append(values)
+    for row in sheet.iter_rows():
+        as_text_cells(row)
     for index, column in enumerate(columns, start=1):
         sheet.column_dimensions[sheet.cell(1, index).column_letter].width = 14 if column.code != "name" else 40
     out = io.BytesIO()

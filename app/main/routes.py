@@ -5,6 +5,7 @@ from flask import current_app, jsonify, redirect, render_template, request, sess
 from flask_login import current_user
 
 from app.auth.forms import EmptyForm
+from app.auth.redirects import safe_referrer
 from app.core.clock import now_utc, today_local
 from app.core.permissions import requires
 from app.extensions import db
@@ -44,9 +45,7 @@ def set_language(code: str):
         if current_user.is_authenticated:
             current_user.locale = code
             db.session.commit()
-    referrer = request.referrer or ""
-    host = request.host_url
-    return redirect(referrer if referrer.startswith(host) else url_for("main.home"))
+    return redirect(safe_referrer())
 
 
 @bp.route("/healthz")

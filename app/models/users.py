@@ -35,8 +35,9 @@ class User(UserMixin, TimestampMixin, Base):
     api_token_created_at: Mapped[datetime | None]
     #: SHA-256 of the calendar (ICS) feed token.
     calendar_token_hash: Mapped[str | None] = mapped_column(sa.String(64), unique=True)
-    failed_logins: Mapped[int] = mapped_column(default=0)
-    locked_until: Mapped[datetime | None]
+    #: The password was set by an administrator (`flask users create --password-stdin`): the person
+    #: must choose their own at the first login before doing anything else.
+    password_change_required: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     last_login_at: Mapped[datetime | None]
 
     organisation: Mapped[Organisation] = relationship(lazy="joined")

@@ -41,18 +41,32 @@ def test_duplicate_organisation_code_is_refused(admin_client, factories):
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Organisation).where(Organisation.code == "PNV")) == 1
 
 
-def test_admin_creates_a_user_with_password_policy(admin_client, factories):
+def test_admin_creates_a_user_who_is_invited_to_choose_a_password(admin_client, factories, smtp):
+    """Nobody chooses another person's password: the form has no password field, the person is invited."""
     org = factories.org("HND")
-    weak = admin_client.post_form("/admin/users/new", {"email": "moi@phunghiep.example", "name": "Cán bộ Mới",
-                                                      "role": "agency_officer", "organisation_id": org.id,
-                                                      "password": "ngan", "is_active": "y"})
-    assert weak.status_code == 200 and "ít nhất 10 ký tự" in weak.get_data(as_text=True)
-    assert db.session.scalar(sa.select(User).where(User.email == "moi@phunghiep.example")) is None
+    page = admin_client.get("/admin/users/new").get_data(as_text=True)
+    assert 'type="password"' not in page
     ok = admin_client.post_form("/admin/users/new", {"email": "moi@phunghiep.example", "name": "Cán bộ Mới",
                                                     "role": "agency_officer", "organisation_id": org.id,
                                                     "password": "mot-mat-khau-du-dai", "is_active": "y"})
     assert ok.status_code == 302
-    assert db.session.scalar(sa.select(User.role).where(User.email == "moi@phunghiep.example")) is Role.AGENCY_OFFICER
+    user = db.session.scalar(sa.select(User).where(User.email == "moi@phunghiep.example"))
+    assert user.role is Role.AGENCY_OFFICER and user.password_hash is None  # the posted password is ignored
+    [invitation] = smtp.wait_for(1)
+    assert invitation.recipients == ["moi@phunghiep.example"] and "/password/set/" in invitation.text
+
+
+def test_account_page_resends_the_invitation_and_sends_a_reset_link(admin_client, factories, smtp):
+    person = factories.user(Role.AGENCY_OFFICER)
+    page = admin_client.get(f"/admin/users/{person.id}").get_data(as_text=True)
+    assert "Gửi lại lời mời" in page and "Gửi liên kết đặt lại mật khẩu" in page
+    assert admin_client.post_form(f"/admin/users/{person.id}/invite").status_code == 302
+    assert admin_client.post_form(f"/admin/users/{person.id}/reset").status_code == 302
+    invitation, reset = smtp.wait_for(2)
+    assert invitation.headers["X-Account-Link"] == "invite" and reset.headers["X-Account-Link"] == "reset"
+    assert reset.recipients == [person.email]
+    actions = db.session.scalars(sa.select(AuditEvent.action).where(AuditEvent.entity_id == person.id)).all()
+    assert "password_reset_requested" in actions
 
 
 def test_admin_cannot_lock_themselves_out(admin_client):

@@ -26,3 +26,19 @@ def test_a_same_site_path_survives(client, factories):
     response = client.post("/login?next=/tasks/%3Fstatus%3Doverdue", data={
         "email": user.email, "password": PASSWORD, "csrf_token": token})
     assert response.headers["Location"] == "/tasks/?status=overdue"
+
+
+@pytest.mark.parametrize("referrer, location", [
+    ("http://localhost/tasks/?status=overdue", "/tasks/?status=overdue"),
+    ("http://localhost.evil.example/tasks/", "/"),  # a prefix of the host is not the host
+    ("http://localhost@evil.example/", "/"),
+    ("https://localhost/tasks/", "/"),  # another scheme is another origin
+    ("http://localhost//evil.example/", "/"),
+    ("http://localhost/\\evil.example", "/"),
+    ("https://evil.example/", "/"),
+    ("", "/"),
+])
+def test_set_language_returns_only_to_a_same_origin_referrer(client, referrer, location):
+    headers = {"Referer": referrer} if referrer else {}
+    response = client.post_form("/lang/en", {"csrf_token": client.csrf_token("/login")}, headers=headers)
+    assert response.status_code == 302 and response.headers["Location"] == location

@@ -86,6 +86,8 @@ POST_TARGETS: dict[str, Callable[[Targets], dict]] = {
     "admin.import_organisations": lambda t: {},
     "admin.import_users": lambda t: {},
     "admin.invite_user": lambda t: {"user_id": t.w.other_officer.id},
+    "admin.send_reset_link": lambda t: {"user_id": t.w.other_officer.id},
+    "auth.change_password": lambda t: {},
     "auth.forgot_password": lambda t: {},
     "auth.set_password": lambda t: {"token": "khong-ton-tai"},
     "tasks.edit": lambda t: {"task_id": t.task.id},

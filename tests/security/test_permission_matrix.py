@@ -141,6 +141,7 @@ ROUTES: dict[str, Route] = {
     "/notifications": Route("main.notifications", "profile", single()),
     "/profile": Route("auth.profile", "profile", single()),
     "/profile/api-token": Route("auth.api_token", "profile", single()),
+    "/password/change": Route("auth.change_password", "profile", single()),
     "/logout": Route("auth.logout", "profile", single(), fresh_per_role=True),
     "/profile/sessions/<int:session_id>/revoke": Route("auth.revoke_other_session", "profile", {
         "own": Variant(lambda w, role: {"session_id": w.session_of(w.user(role)).id}),
@@ -163,6 +164,8 @@ ROUTES: dict[str, Route] = {
                                                         single(lambda w, r: {"fmt": "csv"})),
     "/admin/users/<int:user_id>/invite": Route("admin.invite_user", "admin.users",
                                                single(lambda w, r: {"user_id": w.other_officer.id})),
+    "/admin/users/<int:user_id>/reset": Route("admin.send_reset_link", "admin.users",
+                                              single(lambda w, r: {"user_id": w.other_officer.id})),
     "/admin/users/new": Route("admin.user_form", "admin.users", single()),
     "/admin/users/<int:user_id>": Route("admin.user_form", "admin.users",
                                         single(lambda w, r: {"user_id": w.other_officer.id})),
