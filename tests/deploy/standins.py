@@ -262,6 +262,11 @@ def daemon_reload() -> None:
 
 
 def journal(pattern: str) -> None:
+    """The units' last lines; like journalctl a moment after start-up, once each has said something."""
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline and not all(log.stat().st_size for log in JOURNAL.glob("*.log")
+                                                  if fnmatch.fnmatch(log.stem, pattern)):
+        time.sleep(0.2)
     for log in sorted(JOURNAL.glob("*.log")):
         if fnmatch.fnmatch(log.stem, pattern):
             print(f"-- {log.stem}")

@@ -112,6 +112,11 @@ def test_every_stand_in_line_is_known_and_the_rest_run_as_written():
     assert len(marked) == sum(line.startswith("standin ") for line in script.splitlines())
     assert not re.search(r"\bsudo -u", block)  # not installed on a minimal Debian
     assert "runuser -u theodoi -- make -C /srv/theodoi install translations" in script
+    # `make system-deps` (make test) installs what the walk's apt-get stand-in expects to find.
+    apt = re.search(r"^standin apt-install (.+?)  #", script, re.MULTILINE).group(1).split()
+    makefile = (ROOT / "Makefile").read_text().replace("\\\n", " ")
+    system_deps = re.search(r"^APT_PACKAGES := (.+)$", makefile, re.MULTILINE).group(1).split()
+    assert set(apt) - set(system_deps) <= {"python3.11"}  # python3.11-venv depends on it
 
 
 # --- the machine -----------------------------------------------------------------------------------
