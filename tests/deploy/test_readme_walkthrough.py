@@ -9,7 +9,7 @@ How (issue 19, "the README's deployment section was followed on a clean machine 
 - The packages: ``make install`` as the README says, offline, from a wheelhouse the test repacks out of
   the test run's own virtualenv (PIP_NO_INDEX/PIP_FIND_LINKS, as the README's "offline server" says).
 - PostgreSQL: a fresh cluster on a free port (what the postgresql package's postinst does), not the suite's.
-- Every line of the block runs as written in ``sh -eu`` except those marked ``# [stand-in]``, which
+- Every line of the block runs as written in ``sh -eu`` (a failing step ends the walk) except those marked ``# [stand-in]``, which
   tests/deploy/standins.py replaces (apt-get, the editor, the CA's certificate, systemctl, journalctl);
   a marked line the test does not know fails it, so the README stays the source of truth.
 Then the site is shown to work from outside: HTTPS through nginx to gunicorn, an imported person's
