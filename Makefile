@@ -3,7 +3,8 @@ PYTHON ?= python3.11
 VENV   ?= .venv
 PY     := $(VENV)/bin/python
 FLASK  := FLASK_APP=wsgi.py $(VENV)/bin/flask
-APT_PACKAGES := postgresql chromium chromium-driver libreoffice-writer-nogui poppler-utils fonts-liberation2 faketime nginx systemd
+APT_PACKAGES := postgresql chromium chromium-driver libreoffice-writer-nogui poppler-utils fonts-liberation2 faketime nginx systemd \
+	python3.11-venv git make openssl ca-certificates curl logrotate util-linux adduser procps
 
 .PHONY: run test fuzz install install-dev system-deps db translations lint bench clean
 
@@ -19,7 +20,8 @@ install-dev: $(VENV)/bin/activate
 translations: $(VENV)/bin/activate
 	$(VENV)/bin/pybabel compile --statistics -d app/translations 2>&1 | tail -1
 
-## Debian packages the tests use (PostgreSQL, Chromium + driver, LibreOffice, pdftoppm, faketime, nginx, systemd-analyze), when root and missing.
+## Debian packages the tests use (PostgreSQL, Chromium + driver, LibreOffice, pdftoppm, faketime, nginx, systemd-analyze;
+## the README deployment walk: Debian's python3.11 venv, git, make, openssl, curl, logrotate, unshare/runuser, adduser), when root and missing.
 system-deps:
 	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \
