@@ -267,8 +267,11 @@ def alive(pid: int) -> bool:
 
 # --- the walk --------------------------------------------------------------------------------------
 
-@pytest.mark.skipif(os.geteuid() != 0 or not shutil.which("unshare"), reason="the walk runs as root (CI)")
 def test_readme_deployment_walkthrough_on_a_clean_machine():
+    if os.geteuid() != 0 or not shutil.which("unshare"):
+        # An administrator follows the README as root; CI runs as root, so there it must run.
+        assert os.environ.get("CI", "").lower() != "true", "the README walk needs root and unshare on CI"
+        pytest.skip("the walk runs as root (CI)")
     started = time.monotonic()
     walk = Path(tempfile.mkdtemp(prefix="theodoi-walk-"))
     os.chmod(walk, 0o755)  # postgres and theodoi reach the files the stand-ins keep here
