@@ -16,9 +16,10 @@ from flask_babel import gettext as _
 
 from app.core import audit
 from app.core.db import check_version
+from app.core.due_phrases import resolve_due_phrase
 from app.core.enums import DirectiveStatus, OrganisationKind, TaskKind, TaskStatus
 from app.core.errors import Conflict, ValidationFailed
-from app.core.periods import PeriodPhraseError, resolve_due_phrase
+from app.core.periods import PeriodPhraseError
 from app.directives.citations import sync_task_references
 from app.directives.due_dates import DueChoice, check_not_before, date_floor, reference_date_for, resolve_due
 from app.directives.editing import active_organisation, clean, directive_label, require_editor, select_ids

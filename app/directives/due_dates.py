@@ -2,7 +2,7 @@
 
 A task's or content item's deadline is entered as a date, as a Vietnamese phrase, or both:
 
-- phrase only: resolved with :func:`app.core.periods.resolve_due_phrase` ("trong quý II/2024" →
+- phrase only: resolved with :func:`app.core.due_phrases.resolve_due_phrase` ("trong quý II/2024" →
   30/06/2024) using the meeting date (else the notice's date, else today) as the reference date
   for phrases without a year; the phrase is kept as written in ``due_phrase``;
 - date only: used as is;
@@ -28,9 +28,10 @@ from datetime import date
 from flask_babel import gettext as _
 
 from app.core.clock import today_local
+from app.core.due_phrases import resolve_due_phrase
 from app.core.enums import Recurrence, TaskKind
 from app.core.errors import ValidationFailed
-from app.core.periods import PeriodPhraseError, cycle_end, resolve_due_phrase
+from app.core.periods import PeriodPhraseError, cycle_end
 from app.directives.editing import clean, vn_date
 from app.extensions import db
 from app.models import Directive, Meeting

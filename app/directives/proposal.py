@@ -29,7 +29,7 @@ Pipeline
 4. The lead is the agency right before "chủ trì" (or right after "chủ trì:"),
    else the one after "giao", else the sentence's subject; coordinators are the
    agencies listed right after "phối hợp (với)".  Deadlines come from
-   :func:`app.core.periods.find_due_phrases`; an item without its own deadline
+   :func:`app.core.due_phrases.find_due_phrases`; an item without its own deadline
    inherits the task's.
 5. Anything uncertain becomes a Vietnamese warning on the task (and, prefixed
    "Nhiệm vụ n:", in :attr:`ImportDraft.warnings`).
@@ -42,7 +42,7 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import date
 
-from app.core.periods import DueMatch, find_due_phrases
+from app.core.due_phrases import DueMatch, find_due_phrases
 from app.core.text import normalize
 from app.directives.agency_matching import (
     GROUP_COMMUNES,

@@ -17,6 +17,7 @@ from wtforms.fields.choices import SelectChoice
 
 from app.core.args import int_arg
 from app.core.clock import today_local
+from app.core.due_phrases import resolve_due_phrase
 from app.core.enums import (
     OVERSIGHT_ROLES,
     DirectiveStatus,
@@ -27,7 +28,7 @@ from app.core.enums import (
     TaskStatus,
 )
 from app.core.errors import DomainError, NotFound
-from app.core.periods import PeriodPhraseError, resolve_due_phrase
+from app.core.periods import PeriodPhraseError
 from app.core.permissions import can_view_directive, has_permission, requires
 from app.directives import breakdown as task_breakdown
 from app.directives import citations, due_dates, import_flow, notices, numbering, recurrence

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from app.core.periods import find_due_phrases
+from app.core.due_phrases import find_due_phrases
 
 #: Shorter than this many words, the "action" is most likely a parsing accident: keep the old title.
 MIN_WORDS = 3

@@ -4,14 +4,12 @@ from datetime import date, timedelta
 
 import pytest
 
+from app.core.due_phrases import DueMatch, DueResolution, find_due_phrases, resolve_due_phrase
 from app.core.errors import ValidationFailed
 from app.core.periods import (
-    DueMatch,
-    DueResolution,
     Period,
     PeriodPhraseError,
     cycle_end,
-    find_due_phrases,
     format_quarter_code,
     last_quarters,
     parse_period,
@@ -21,7 +19,6 @@ from app.core.periods import (
     quarter_label,
     quarter_of,
     report_period_heading,
-    resolve_due_phrase,
 )
 
 CREATED = date(2024, 3, 14)  # the Q1 session date in 003:L23
