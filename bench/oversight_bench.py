@@ -12,7 +12,7 @@
    (keep-alive connections, fixed number of requests per client, so the run is bounded).
    Then the same again with ``OVERSIGHT_CACHE=false``: every request built from the database, as
    the first visitor after a change sees it (reported for comparison; shipped pages reuse rendered
-   lists while the data fingerprint holds, see app.core.page_cache).
+   lists while the data fingerprint holds, see app.tasks.page_reuse).
 4. Counts the SQL statements of one request to each page in-process (a ``before_cursor_execute``
    listener on a test-mode request; BEGIN/COMMIT/ROLLBACK are not statements of the page).
 
@@ -229,7 +229,7 @@ def main() -> int:
 def measure(env: dict, pages: list, args, *, cached: bool) -> bool:
     """Serve the app with gunicorn and measure each page (single client, then 8 clients).
 
-    ``cached``: as shipped (lists reused while the data holds, app.core.page_cache); otherwise with
+    ``cached``: as shipped (lists reused while the data holds, app.tasks.page_reuse); otherwise with
     OVERSIGHT_CACHE=false, every request built from the database."""
     suffix = "" if cached else "_uncached"
     mode = "as shipped (reused while the data holds)" if cached else "every request rebuilt (OVERSIGHT_CACHE=false)"

@@ -12,7 +12,7 @@ from flask_babel import gettext as _
 from app.api.auth import api_requires, api_user
 from app.api.blueprint import bp
 from app.api.openapi import json_body, query_args
-from app.api.routes import _with_etag, expected_version
+from app.api.routes import expected_version, with_etag
 from app.api.schemas import organisation_ref
 from app.core.errors import NotFound, ValidationFailed
 from app.core.periods import Period, parse_period
@@ -53,7 +53,7 @@ def get_report_narrative(period_code: str):
     query_args()
     period = _period(period_code)
     row = _report(period)
-    return _with_etag(_narrative_json(row, period), row.version_id)
+    return with_etag(_narrative_json(row, period), row.version_id)
 
 
 @bp.put("/reports/<period_code>/narrative")
@@ -70,7 +70,7 @@ def update_report_narrative(period_code: str):
     drafts.save_report(api_user(), row, narrative=narrative, number=row.number, issued_on=row.issued_on,
                                 signer_name=row.signer_name, signer_title=row.signer_title, expected_version=version)
     db.session.commit()
-    return _with_etag(_narrative_json(row, period), row.version_id)
+    return with_etag(_narrative_json(row, period), row.version_id)
 
 
 def _agency(code: str) -> Organisation:
@@ -96,7 +96,7 @@ def _input_json(org: Organisation, period, entry) -> dict:
 def _input_response(org, period, entry):
     """The input with its version as ETag; "0" before the agency has written anything (a write with
     If-Match "0" then creates it, and is refused if someone created it meanwhile)."""
-    return _with_etag(_input_json(org, period, entry), entry.version_id if entry is not None else 0)
+    return with_etag(_input_json(org, period, entry), entry.version_id if entry is not None else 0)
 
 
 @bp.get("/reports/<period_code>/agencies/<code>")

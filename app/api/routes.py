@@ -118,7 +118,7 @@ def _created(payload: dict, location: str):
     return response
 
 
-def _with_etag(payload: dict, version: int):
+def with_etag(payload: dict, version: int):
     response = jsonify(payload)
     response.headers["ETag"] = f'"{version}"'
     return response
@@ -338,7 +338,7 @@ def list_tasks():
 def get_task(task_id: int):
     query_args()
     task = _task_for(task_id)
-    return _with_etag(task_json(task), task.version_id)
+    return with_etag(task_json(task), task.version_id)
 
 
 #: PATCH body field → the task service's field name.
@@ -358,7 +358,7 @@ def update_task(task_id: int):
         changes["lead_org_id"] = organisation_id(data["lead_agency"], "lead_agency")
     task_services.update_task(api_user(), task, changes, expected_version=version)
     db.session.commit()
-    return _with_etag(task_json(task), task.version_id)
+    return with_etag(task_json(task), task.version_id)
 
 
 # --------------------------------------------------------------------------------------------

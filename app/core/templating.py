@@ -15,7 +15,6 @@ from app.core.clock import LOCAL_TZ, today_local
 from app.core.dates import DAY_PATTERN
 from app.core.enums import TaskStatus
 from app.core.permissions import has_permission
-from app.tasks.units import item_due, item_owner, task_days_late, task_is_overdue
 
 T = TypeVar("T")
 
@@ -110,9 +109,6 @@ def register(app: Flask) -> None:
     app.add_template_global(nav_menu, "nav_menu")
     app.add_template_global(today_local, "today")
     app.add_template_global(DAY_PATTERN, "day_pattern")
-    # The unit-of-work rules (app.tasks.units), for pages that show a task's or an item's deadline.
-    for rule in (task_is_overdue, task_days_late, item_due, item_owner):
-        app.add_template_global(rule, rule.__name__)
 
     from flask_babel import get_locale
 

@@ -19,7 +19,7 @@ class ReminderLog(Base):
     __tablename__ = "reminder_log"
     __table_args__ = (
         sa.Index("ix_reminder_log_state_next", "state", "next_attempt_at"),
-        # The newest send is part of the list pages' fingerprint (app.core.page_cache): one index probe.
+        # The newest send is part of the list pages' fingerprint (app.tasks.page_reuse): one index probe.
         sa.Index("ix_reminder_log_sent_at", "sent_at"),
     )
 

@@ -16,13 +16,13 @@ from typing import NamedTuple
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
-from app.core import page_cache
 from app.core.clock import today_local
 from app.core.enums import TaskKind
 from app.core.errors import ValidationFailed
 from app.core.periods import Period
 from app.extensions import db
 from app.models import ContentItem, Directive, Organisation, Task
+from app.tasks import page_reuse
 from app.tasks.units import BUCKETS, bucket_of_days, unit_due, unit_overdue, unit_owner
 
 
@@ -65,7 +65,7 @@ class OverdueSnapshot:
 
     Built with one query; everything the review shows (filters, the per-agency summary, keyset
     pages, the dashboard counts) is computed from it in memory.  For today it is kept per process and
-    reused while :func:`app.core.page_cache.data_fingerprint` is unchanged (see :func:`overdue_snapshot`).
+    reused while :func:`app.tasks.page_reuse.data_fingerprint` is unchanged (see :func:`overdue_snapshot`).
     """
 
     as_of: date
@@ -135,15 +135,15 @@ def build_overdue_snapshot(as_of: date) -> OverdueSnapshot:
 
 def overdue_snapshot(as_of: date) -> OverdueSnapshot:
     """The overdue units on ``as_of``.  Today's are reused by this process while the data fingerprint
-    holds (app.core.page_cache), so a busy review page costs one small query instead of a scan; other
+    holds (app.tasks.page_reuse), so a busy review page costs one small query instead of a scan; other
     days, and tests (unless OVERSIGHT_CACHE is set), build anew."""
     if as_of != today_local():
         return build_overdue_snapshot(as_of)
-    return page_cache.reuse("oversight.snapshot", (), as_of, lambda: build_overdue_snapshot(as_of))
+    return page_reuse.reuse("oversight.snapshot", (), as_of, lambda: build_overdue_snapshot(as_of))
 
 
 def clear_overdue_cache() -> None:
-    page_cache.clear()
+    page_reuse.clear()
 
 
 def filter_units(snapshot: OverdueSnapshot, filters: OverdueFilters) -> list[Unit]:

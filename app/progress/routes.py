@@ -7,7 +7,6 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
-from app.core import page_cache
 from app.core.clock import today_local
 from app.core.enums import OVERSIGHT_ROLES, TaskStatus
 from app.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
@@ -36,6 +35,7 @@ from app.progress.forms import (
     ProgressReportForm,
     ReturnCompletionForm,
 )
+from app.tasks import page_reuse
 from app.tasks.services import form_version, get_task_for
 
 
@@ -103,7 +103,7 @@ def inbox():
 def _inbox_groups_html(organisation: Organisation, filters: inboxes.InboxFilters, today, group: str | None,
                        kept: dict[str, str]):
     """The inbox's groups of tasks.  They depend on the agency, the filters, the page and the language,
-    not on who looks, so a process renders them once while the data holds (app.core.page_cache)."""
+    not on who looks, so a process renders them once while the data holds (app.tasks.page_reuse)."""
     after = request.args.get("after")
 
     def render() -> str:
@@ -113,7 +113,7 @@ def _inbox_groups_html(organisation: Organisation, filters: inboxes.InboxFilters
         return template.render(inbox=box, filters=filters, kept=kept, **per_language("progress.inbox", _inbox_words))
 
     key = (organisation.id, filters, group, after, tuple(kept.items()))
-    return page_cache.cached_fragment("progress.inbox", key, today, render)
+    return page_reuse.cached_fragment("progress.inbox", key, today, render)
 
 
 def _inbox_words() -> dict:

@@ -32,6 +32,7 @@ from flask import Flask, has_request_context
 from app.core.clock import LOCAL_TZ, now_utc, timer_now, today_local
 from app.core.database import write_intent
 from app.extensions import db
+from app.housekeeping import run_housekeeping
 from app.reminders.delivery import sender_tag
 from app.reminders.heartbeats import prune_heartbeats, record_heartbeat
 from app.reminders.tick import run_tick
@@ -216,8 +217,6 @@ class SchedulerRunner:
 
     def housekeeping(self) -> None:
         """Abandoned upload temporaries, stale login counters, expired idempotency records."""
-        from app.core.housekeeping import run_housekeeping
-
         try:
             with self.app.app_context(), write_intent():
                 run_housekeeping()

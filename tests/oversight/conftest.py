@@ -95,7 +95,7 @@ def oracle_scorecards(start: date, end: date, cutoff: date) -> dict[int, dict[st
 
 @pytest.fixture
 def cache_on(app):
-    """Lists reused while the data holds (app.core.page_cache), as in production; tests build anew by default."""
+    """Lists reused while the data holds (app.tasks.page_reuse), as in production; tests build anew by default."""
     overdue_review.clear_overdue_cache()
     app.config["OVERSIGHT_CACHE"] = True
     yield

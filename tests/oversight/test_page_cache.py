@@ -1,5 +1,5 @@
 """The rendered rows of the overdue review and the agency inbox are reused while the data holds
-(app.core.page_cache): each user still gets their own CSRF token, each agency its own tasks, and
+(app.tasks.page_reuse): each user still gets their own CSRF token, each agency its own tasks, and
 any change made through the services, or a reminder sent, shows on the next request."""
 
 from __future__ import annotations
@@ -119,8 +119,8 @@ def test_review_keeps_a_bounded_number_of_row_pages(cache_on, client, factories,
 
 def test_fingerprint_sees_a_change_committed_out_of_id_order(app, factories, travel):
     """On PostgreSQL, event 100 can commit after event 101: the page built in between must go."""
-    from app.core import page_cache
     from app.models import AuditEvent
+    from app.tasks import page_reuse
 
     travel(D)
     task = factories.task(factories.org("A"), due=D - timedelta(days=3))
@@ -129,8 +129,8 @@ def test_fingerprint_sees_a_change_committed_out_of_id_order(app, factories, tra
         db.session.add(AuditEvent(id=event_id, action="update", entity_type="Task", entity_id=task.id,
                                   task_id=task.id, created_at=at))
     db.session.commit()
-    before = page_cache.data_fingerprint(D)
+    before = page_reuse.data_fingerprint(D)
     db.session.add(AuditEvent(id=1001, action="update", entity_type="Task", entity_id=task.id, task_id=task.id,
                               created_at=at))
     db.session.commit()
-    assert page_cache.data_fingerprint(D) != before
+    assert page_reuse.data_fingerprint(D) != before

@@ -15,9 +15,9 @@ import time_machine
 from werkzeug.datastructures import FileStorage
 
 from app.core.enums import Role, TaskStatus
-from app.core.housekeeping import run_housekeeping
 from app.core.uploads import EVIDENCE_KINDS, store_upload
 from app.extensions import db
+from app.housekeeping import run_housekeeping
 from app.models import ExtensionRequest
 from app.progress.extension_requests import extension_horizon
 from app.reminders.scheduler import FileLeaderLock, SchedulerRunner

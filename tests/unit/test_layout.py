@@ -114,3 +114,40 @@ def test_the_import_graph_has_no_cycle():
 def test_the_cycle_finder_finds_a_cycle():
     assert import_cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [["a", "b", "c"]]
     assert import_cycles({"a": {"b"}, "b": set()}) == []
+
+
+def _imported_names(path: Path) -> list[tuple[str, str]]:
+    """(module, name) for each ``from app… import name`` in ``path``."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    return [(node.module, alias.name) for node in ast.walk(tree)
+            if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("app")
+            for alias in node.names]
+
+
+def test_no_module_imports_another_modules_private_names():
+    """A name with a leading underscore is its module's own: another module that needs it gets a
+    public name, so that a reader sees what a module offers and what it keeps."""
+    private = {f"{name}: {module}.{imported}" for name, path in app_modules().items()
+               for module, imported in _imported_names(path)
+               if imported.startswith("_") and not imported.startswith("__")}
+    assert private == set()
+
+
+def test_core_depends_on_no_feature():
+    """``app/core`` holds the building blocks (clock, periods, permissions, numbers, errors); the
+    features build on it, never the other way round."""
+    allowed = ("app.core", "app.models", "app.extensions")
+    reaching = {name: sorted(t for t in targets if not t.startswith(allowed))
+                for name, targets in import_graph().items() if name.startswith("app.core")}
+    assert {name: targets for name, targets in reaching.items() if targets} == {}
+
+
+def test_feature_packages_are_only_names():
+    """A feature with pages has its blueprint in ``blueprint.py`` and an ``__init__`` that imports
+    nothing; the factory imports the view modules, so importing a service never drags the web in."""
+    modules = app_modules()
+    features = [name for name in modules if f"{name}.blueprint" in modules]
+    assert len(features) >= 10
+    heavy = [name for name in features
+             if any(isinstance(n, ast.Import | ast.ImportFrom) for n in ast.parse(modules[name].read_text()).body)]
+    assert heavy == []

@@ -9,18 +9,17 @@ from __future__ import annotations
 import logging
 from datetime import datetime
 
+from app.api.idempotency import purge_expired
+from app.auth.throttle import purge_stale
 from app.core.clock import now_utc
+from app.core.uploads import purge_abandoned_uploads
 from app.extensions import db
 
-log = logging.getLogger("app.core.housekeeping")
+log = logging.getLogger("app.housekeeping")
 
 
 def run_housekeeping(now: datetime | None = None) -> dict[str, int]:
     """One pass (in an app context, as a writer); returns how many of each were removed."""
-    from app.api.idempotency import purge_expired
-    from app.auth.throttle import purge_stale
-    from app.core.uploads import purge_abandoned_uploads
-
     now = now or now_utc()
     removed = {"uploads": purge_abandoned_uploads(now), "login_throttle": purge_stale(now),
                "idempotency": purge_expired(now)}

@@ -26,6 +26,8 @@ from flask import current_app, has_request_context, request
 from markupsafe import Markup
 
 from app.extensions import db
+from app.models import AuditEvent, ContentItem, ReminderLog, Task
+from app.tasks.units import task_may_be_open
 
 T = TypeVar("T")
 
@@ -60,9 +62,6 @@ def data_fingerprint(as_of: date) -> tuple:
 
 @functools.cache
 def _fingerprint_stmt():
-    from app.models import AuditEvent, ContentItem, ReminderLog, Task
-    from app.tasks.units import task_may_be_open
-
     def newest(model, column, *where):
         return sa.select(column).where(*where).order_by(model.id.desc()).limit(1).scalar_subquery()
 
