@@ -7,6 +7,8 @@ from __future__ import annotations
 import time
 from contextlib import ExitStack
 
+import pytest
+
 from config import Config
 from tests.deploy.servers import (
     directive_value,
@@ -21,6 +23,9 @@ from tests.deploy.servers import (
     write_nginx_conf,
 )
 from tests.plugins.net import free_port
+
+#: Brings its own servers and ignores the suite's database: run once, in the PostgreSQL pass.
+pytestmark = pytest.mark.pg_pass
 
 WORKERS = 2
 

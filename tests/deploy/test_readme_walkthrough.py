@@ -49,7 +49,8 @@ from tests.directory.conftest import LINK_RE, ORGS_CSV, PEOPLE_CSV
 from tests.plugins.net import free_port
 from tests.reminders.conftest import RecordingHandler, SmtpServer
 
-pytestmark = pytest.mark.once
+#: Brings its own servers and ignores the suite's database: run once, in the PostgreSQL pass.
+pytestmark = [pytest.mark.once, pytest.mark.pg_pass]
 
 SERVER_NAME = "theodoi.example.vn"
 SYSTEM_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"

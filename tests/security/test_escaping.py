@@ -26,12 +26,14 @@ import sqlalchemy as sa
 
 from app.core.enums import OrganisationKind, Role, TaskStatus
 from app.core.periods import Period
+from app.core.security import hash_password
 from app.directives import breakdown, meetings, notices
 from app.extensions import db
 from app.models import ExplanationRequest, Organisation, PeriodReport, Task, User
 from app.oversight import explanation_requests
 from app.reports.agency_inputs import save_agency_input
 from app.reports.drafts import create_report, save_report
+from tests.factories import PASSWORD
 
 TAGS = ("ORG", "HEADING", "USER", "DIRECTIVE", "TASK", "DESC", "PROGRESS", "ASK", "ANSWER", "INPUT", "NARRATIVE")
 FORMULA_START = ("=", "+", "-", "@")
@@ -87,8 +89,11 @@ def injected(factories, make_client) -> Injected:
     org = db.session.scalar(sa.select(Organisation).where(Organisation.code == "HND"))
     _form(browser, "/admin/users/new", {
         "email": "can.bo@hnd.example.vn", "name": short_payload("USER"), "title": "", "role": Role.AGENCY_OFFICER.value,
-        "organisation_id": str(org.id), "password": "Mat-khau-thu-nghiem-2024", "is_active": "y"})
+        "organisation_id": str(org.id), "is_active": "y"})
     officer = db.session.scalar(sa.select(User).where(User.email == "can.bo@hnd.example.vn"))
+    # The account was invited (nobody sets another person's password); the officer chose this one.
+    officer.password_hash = hash_password(PASSWORD)
+    db.session.commit()
 
     # A conclusion notice and its task through the directive services (what the editor calls).
     meeting = meetings.create_meeting(office, meetings.MeetingInput(held_on=date(2024, 3, 14),
