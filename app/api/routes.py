@@ -430,13 +430,16 @@ def overdue():
         bucket=args.get("bucket"),
         sort=args.get("sort", "late"),
     )
-    page = overdue_pages.overdue_page(filters, cursor=args.get("after"), limit=args.get("limit", DEFAULT_PAGE))
+    # One snapshot for the page and the total (built once when nothing is reused).
+    snapshot = overdue_review.overdue_snapshot(filters.as_of)
+    page = overdue_pages.overdue_page(filters, cursor=args.get("after"), limit=args.get("limit", DEFAULT_PAGE),
+                                      snapshot=snapshot)
     org_ids = {row.organisation_id for row in page.rows}
     orgs = db.session.scalars(sa.select(Organisation).where(Organisation.id.in_(org_ids))) if org_ids else []
     refs = {org.id: organisation_ref(org) for org in orgs}
     return jsonify({
         "as_of": filters.as_of.isoformat(),
-        "total": overdue_pages.overdue_count(filters),
+        "total": overdue_pages.overdue_count(filters, snapshot),
         "data": [overdue_entry_json(row, refs) for row in page.rows],
         "next_after": page.next_cursor,
     })

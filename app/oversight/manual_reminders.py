@@ -29,6 +29,7 @@ from app.oversight.actions import agency_users, clean_text, notify, require_issu
 # The reminders' message class: it folds long Vietnamese subjects without losing spaces
 # (the standard library's generator drops them, python/cpython#92081).
 from app.reminders.emails import ReminderMessage, open_connection
+from app.tasks.units import unit_of
 
 
 def _local_day_utc(day: date) -> tuple[datetime, datetime]:
@@ -129,7 +130,7 @@ def send_manual_reminder(actor: User, task: Task, *, item_id: int | None = None,
         recipients.setdefault(email.lower(), None)
     if not recipients:
         raise ValidationFailed(_("Cơ quan chưa có tài khoản hoặc địa chỉ e-mail để nhận nhắc việc."))
-    due = (item.due_date if item is not None and item.due_date else None) or task.due_date
+    due = unit_of(task, item).due
     subject = _("[Nhắc việc] %(t)s", t=task.title[:120])
     body = _reminder_body(task, item, due, as_of, message, actor)
     now = now_utc()

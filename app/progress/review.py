@@ -29,6 +29,7 @@ from app.progress.notifications import notify_agency
 from app.progress.reports import STATUS_FIELDS
 from app.tasks import rollup
 from app.tasks.services import get_task_record_for
+from app.tasks.units import unit_of
 
 
 @dataclass(frozen=True)
@@ -77,7 +78,7 @@ def timeliness(task: Task, item: ContentItem | None = None) -> Timeliness | None
         return None
     if item is not None and item.due_date is not None:
         return Timeliness(item.completed_on, item.due_date, None)
-    original = task.original_due_date or task.due_date
+    original = unit_of(task, None).original_due
     extended = task.due_date if task.due_date and original and task.due_date != original else None
     return Timeliness(target.completed_on, original, extended)
 

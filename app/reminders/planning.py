@@ -21,7 +21,7 @@ from app.reminders.policy import ReminderPolicy
 from app.reminders.recipients import Directory, Person
 from app.reminders.rules import Audience, Obligation
 from app.reminders.workdays import WorkingCalendar
-from app.tasks.units import unit_overdue, units_from
+from app.tasks.units import unit_due, unit_overdue, units_from
 
 DIGEST_KINDS = frozenset({ReminderKind.AGENCY_DIGEST, ReminderKind.CHIEF_DIGEST})
 OPEN = sorted(OPEN_STATUSES)
@@ -68,7 +68,6 @@ def load_obligations(today: date, policy: ReminderPolicy, calendar: WorkingCalen
     snapshots: dict[int, rules.TaskSnapshot] = {}
     items: dict[int, list[rules.ItemSnapshot]] = defaultdict(list)
 
-    own_due = sa.func.coalesce(ContentItem.due_date, Task.due_date)
     # SQLite would walk every open task and probe its items; reading the (fewer) open items from their
     # covering index (ix_content_item_status_task) and fetching each one's task by primary key is
     # several times faster, so the task-status index is hidden from it.
@@ -84,7 +83,7 @@ def load_obligations(today: date, policy: ReminderPolicy, calendar: WorkingCalen
         .join(ContentItem, ContentItem.task_id == Task.id)
         .where(task_status.in_(OPEN), Task.kind != TaskKind.CONTINUOUS, ContentItem.status.in_(OPEN), issued_task_clause(),
                sa.or_(ContentItem.lead_org_id.is_not(None), ContentItem.due_date.is_not(None)), distinct_item,
-               own_due < horizon)
+               unit_due() < horizon)
     ).all()
     for task_id, lead, due, status, kind, item_lead, item_due, item_status in item_rows:
         snapshots.setdefault(task_id, rules.TaskSnapshot(task_id, lead, due, status, kind))

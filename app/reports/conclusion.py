@@ -55,7 +55,7 @@ def _unit_due(item: ContentItem | None, task: Task, member: _Membership) -> date
     """The due date the conclusion set for this item: a carry-over's date wins over the item's own."""
     if member.carried_in_on is not None or member.carried_out:
         return member.due
-    return (item.due_date if item is not None else None) or task.due_date
+    return unit_of(task, item).due
 
 
 def _units_of(task: Task, member: _Membership, as_of: date) -> list[ConclusionUnit]:
