@@ -121,6 +121,9 @@ def percentile(values: list[float], p: float) -> float:
     return ordered[min(len(ordered) - 1, max(0, round(p / 100 * len(ordered)) - 1))]
 
 
+#: gunicorn.conf.py's worker count, and warm-up requests per worker before a page is measured.
+WORKERS = int(os.environ.get("WEB_CONCURRENCY") or 2 * (os.cpu_count() or 1) + 1)
+WARM_UP_PER_WORKER = 4
 #: No phase of a page runs longer than this (a slow page is measured on fewer requests instead).
 PHASE_SECONDS = 60.0
 
@@ -128,7 +131,9 @@ PHASE_SECONDS = 60.0
 def single_client(port: int, email: str, path: str, n: int) -> list[float]:
     client = Client(port)
     client.login(email, path)
-    for _ in range(5):  # warm-up: caches, connection, first compile of the statements
+    # Warm-up: every sync worker takes some of these (a request per connection, any worker may accept
+    # it), so each has its first database connection and statements compiled before the measure.
+    for _ in range(WARM_UP_PER_WORKER * WORKERS):
         client.get(path)
     deadline = time.monotonic() + PHASE_SECONDS
     latencies: list[float] = []

@@ -26,9 +26,10 @@ class Task(TimestampMixin, Base):
     __tablename__ = "task"
     __table_args__ = (
         sa.Index("ix_task_lead_due", "lead_org_id", "due_date"),
-        # Covering: the reminder tick reads every open task due soon (id, lead, due, kind) from the
-        # index alone, and status/due lists use its prefix.
-        sa.Index("ix_task_status_due", "status", "due_date", "kind", "lead_org_id"),
+        # Covering: the reminder tick reads every open task due soon (id, lead, due, kind) and the
+        # overdue review every open task past due (with its directive and completion) from the index
+        # alone; status/due lists use its prefix.
+        sa.Index("ix_task_status_due", "status", "due_date", "kind", "lead_org_id", "directive_id", "completed_on"),
         sa.CheckConstraint("progress_percent BETWEEN 0 AND 100", name="progress_range"),
     )
 

@@ -86,6 +86,12 @@ def task_may_be_open():
     return Task.status.in_(list(OPEN_STATUSES))
 
 
+def item_may_be_open():
+    """A content item whose status is open: every item open today is (its completion is never dated
+    after today).  Lets a scan of items late by their own due date start from the open items' index."""
+    return ContentItem.status.in_(list(OPEN_STATUSES))
+
+
 def count_overdue_units(as_of: date, *where) -> int:
     stmt = units_from(sa.select(sa.func.count())).where(unit_overdue(as_of), *where)
     return db.session.scalar(stmt) or 0
