@@ -22,7 +22,7 @@ from app.core.security import (
     verify_password,
 )
 from app.extensions import db
-from app.models import Organisation, User, UserSession
+from app.models import Notification, Organisation, User, UserSession
 
 #: How often a session's last-seen time is written (not on every request).
 LAST_SEEN_RESOLUTION = timedelta(minutes=5)
@@ -87,12 +87,16 @@ def start_session(user: User, *, user_agent: str | None = None, ip_address: str 
 
 def load_session(token: str) -> User | None:
     """The user behind a cookie token, or None if the session was revoked or the user deactivated."""
-    session = db.session.scalar(
-        sa.select(UserSession).where(UserSession.token_hash == token_hash(token), UserSession.revoked_at.is_(None))
-    )
-    if session is None or not session.user.is_active:
+    # With the bell's unread count, which every page shows: one statement for who is asking.
+    row = db.session.execute(
+        sa.select(UserSession, Notification.unread_count_of(UserSession.user_id))
+        .where(UserSession.token_hash == token_hash(token), UserSession.revoked_at.is_(None))
+    ).first()
+    if row is None or not row[0].user.is_active:
         return None
+    session, unread = row
     user = session.user
+    user.unread_count = unread
     now = now_utc()
     if session_expired(session, now):
         _end_expired_session(session.id, now)

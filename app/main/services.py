@@ -35,9 +35,11 @@ from app.tasks.units import (
 
 
 def unread_notification_count(user) -> int:
-    return db.session.scalar(
-        sa.select(sa.func.count()).select_from(Notification).where(Notification.user_id == user.id, Notification.read_at.is_(None))
-    ) or 0
+    """The bell's count; read with the session on each page (app.auth.services.load_session)."""
+    loaded = getattr(user, "unread_count", None)
+    if loaded is not None:
+        return loaded
+    return db.session.scalar(sa.select(Notification.unread_count_of(user.id))) or 0
 
 
 def scheduler_is_stale() -> bool:

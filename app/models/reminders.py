@@ -59,6 +59,12 @@ class Notification(Base):
     created_at: Mapped[datetime]
     read_at: Mapped[datetime | None]
 
+    @classmethod
+    def unread_count_of(cls, user_id) -> sa.ScalarSelect:
+        """How many notifications ``user_id`` (a value or a column to correlate with) has not read."""
+        return (sa.select(sa.func.count()).select_from(cls)
+                .where(cls.user_id == user_id, cls.read_at.is_(None)).scalar_subquery())
+
 
 class WorkdayOverride(Base):
     """An admin's correction to the public-holiday calendar (make-up Saturdays, extra days off)."""
