@@ -72,27 +72,26 @@ def _attention_row(log_id: int, now: datetime) -> ReminderLog:
     return row
 
 
+def _settle(actor, log_id: int, now: datetime, action: str, state: ReminderState, next_attempt_at: datetime | None,
+            note: str) -> ReminderLog:
+    """Move a reminder that needs attention to ``state``, audited as ``action``."""
+    row = _attention_row(log_id, now)
+    fields = ("state", "next_attempt_at", "last_error")
+    before = audit.snapshot(row, fields)
+    row.state, row.next_attempt_at, row.last_error = state, next_attempt_at, note
+    db.session.flush()
+    audit.record(actor, action, row, task_id=row.task_id, summary=row.subject, before=before,
+                 after=audit.snapshot(row, fields))
+    return row
+
+
 def resend_reminder(actor, log_id: int, now: datetime) -> ReminderLog:
     """The office chief asks for an interrupted or given-up reminder to be sent again (next tick)."""
-    row = _attention_row(log_id, now)
-    before = audit.snapshot(row, ("state", "next_attempt_at", "last_error"))
-    row.state = ReminderState.FAILED
-    row.next_attempt_at = now
-    row.last_error = _("Gửi lại theo yêu cầu của %(name)s.", name=actor.name)
-    db.session.flush()
-    audit.record(actor, "reminder_resend", row, task_id=row.task_id, summary=row.subject, before=before,
-                 after=audit.snapshot(row, ("state", "next_attempt_at", "last_error")))
-    return row
+    return _settle(actor, log_id, now, "reminder_resend", ReminderState.FAILED, now,
+                   _("Gửi lại theo yêu cầu của %(name)s.", name=actor.name))
 
 
 def dismiss_reminder(actor, log_id: int, now: datetime) -> ReminderLog:
     """The office chief closes an interrupted or given-up reminder (e.g. confirmed by telephone)."""
-    row = _attention_row(log_id, now)
-    before = audit.snapshot(row, ("state", "next_attempt_at", "last_error"))
-    row.state = ReminderState.SKIPPED
-    row.next_attempt_at = None
-    row.last_error = _("Đã xử lý bởi %(name)s.", name=actor.name)
-    db.session.flush()
-    audit.record(actor, "reminder_dismiss", row, task_id=row.task_id, summary=row.subject, before=before,
-                 after=audit.snapshot(row, ("state", "next_attempt_at", "last_error")))
-    return row
+    return _settle(actor, log_id, now, "reminder_dismiss", ReminderState.SKIPPED, None,
+                   _("Đã xử lý bởi %(name)s.", name=actor.name))
