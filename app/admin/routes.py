@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import sqlalchemy as sa
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -8,20 +7,30 @@ from wtforms.fields.choices import SelectChoice
 
 from app.admin.blueprint import bp
 from app.admin.forms import OrganisationForm, UserForm
-from app.admin.services import ORG_FIELDS, save_organisation, save_user
+from app.admin.services import (
+    AUDIT_PAGE_SIZE,
+    ORG_FIELDS,
+    audit_page,
+    find_organisation,
+    find_user,
+    organisations_in_order,
+    save_organisation,
+    save_user,
+    users_in_order,
+)
 from app.auth.forms import EmptyForm
 from app.auth.links import INVITE, RESET, PendingMail, invite, issue_link, send_all
 from app.core.args import int_arg
 from app.core.errors import DomainError
 from app.core.permissions import requires
 from app.extensions import db
-from app.models import AuditEvent, Organisation, User
+from app.models import Organisation
 
 
 @bp.route("/organisations")
 @requires("admin.organisations")
 def organisations():
-    orgs = db.session.scalars(sa.select(Organisation).order_by(Organisation.display_order, Organisation.name)).all()
+    orgs = organisations_in_order()
     return render_template("admin/organisations.html", organisations=orgs)
 
 
@@ -29,7 +38,7 @@ def organisations():
 @bp.route("/organisations/<int:org_id>", methods=["GET", "POST"])
 @requires("admin.organisations")
 def organisation_form(org_id: int | None):
-    org = db.session.get(Organisation, org_id) if org_id else None
+    org = find_organisation(org_id)
     if org_id and org is None:
         abort(404)
     form = OrganisationForm(obj=org)
@@ -55,7 +64,7 @@ def organisation_form(org_id: int | None):
 @bp.route("/users")
 @requires("admin.users")
 def users():
-    rows = db.session.scalars(sa.select(User).order_by(User.organisation_id, User.name)).all()
+    rows = users_in_order()
     return render_template("admin/users.html", users=rows)
 
 
@@ -63,7 +72,7 @@ def users():
 @bp.route("/users/<int:user_id>", methods=["GET", "POST"])
 @requires("admin.users")
 def user_form(user_id: int | None):
-    user = db.session.get(User, user_id) if user_id else None
+    user = find_user(user_id)
     if user_id and user is None:
         abort(404)
     form = UserForm(obj=user)
@@ -107,7 +116,7 @@ def _flash_sent(pending: PendingMail, failures: list) -> None:
 
 def _send_account_link(user_id: int, purpose: str):
     """Store a new one-time link for the person (the older one stops working), commit, then e-mail it."""
-    user = db.session.get(User, user_id)
+    user = find_user(user_id)
     if user is None:
         abort(404)
     if EmptyForm().validate_on_submit():
@@ -138,9 +147,6 @@ def send_reset_link(user_id: int):
 @requires("audit.view")
 def audit_log():
     after = int_arg("after")
-    stmt = sa.select(AuditEvent).order_by(AuditEvent.id.desc()).limit(100)
-    if after is not None:
-        stmt = stmt.where(AuditEvent.id < after)
-    events = db.session.scalars(stmt).all()
-    next_after = events[-1].id if len(events) == 100 else None
+    events = audit_page(after)
+    next_after = events[-1].id if len(events) == AUDIT_PAGE_SIZE else None
     return render_template("admin/audit.html", events=events, next_after=next_after)

@@ -10,10 +10,37 @@ from app.core import audit
 from app.core.enums import OrganisationKind, Role
 from app.core.errors import Conflict, ValidationFailed
 from app.extensions import db
-from app.models import Organisation, User
+from app.models import AuditEvent, Organisation, User
 
 ORG_FIELDS = ("code", "name", "short_name", "kind", "parent_id", "display_order", "report_heading", "aliases",
               "contact_emails", "is_active")
+#: Audit events shown on one page of the log.
+AUDIT_PAGE_SIZE = 100
+
+
+def organisations_in_order() -> list[Organisation]:
+    """Every organisation, in the order the lists show them."""
+    return db.session.scalars(sa.select(Organisation).order_by(Organisation.display_order, Organisation.name)).all()
+
+
+def find_organisation(org_id: int | None) -> Organisation | None:
+    return db.session.get(Organisation, org_id) if org_id else None
+
+
+def users_in_order() -> list[User]:
+    return db.session.scalars(sa.select(User).order_by(User.organisation_id, User.name)).all()
+
+
+def find_user(user_id: int | None) -> User | None:
+    return db.session.get(User, user_id) if user_id else None
+
+
+def audit_page(after: int | None) -> list[AuditEvent]:
+    """One page of the audit log, newest first, older than the event id *after* when given."""
+    stmt = sa.select(AuditEvent).order_by(AuditEvent.id.desc()).limit(AUDIT_PAGE_SIZE)
+    if after is not None:
+        stmt = stmt.where(AuditEvent.id < after)
+    return db.session.scalars(stmt).all()
 
 
 def save_organisation(actor, org: Organisation | None, data: dict) -> Organisation:

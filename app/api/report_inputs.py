@@ -6,7 +6,6 @@ optimistic concurrency as for tasks (ETag out, If-Match or ``version`` in).
 
 from __future__ import annotations
 
-import sqlalchemy as sa
 from flask_babel import gettext as _
 
 from app.api.auth import api_requires, api_user
@@ -16,6 +15,7 @@ from app.api.routes import expected_version, with_etag
 from app.api.schemas import organisation_ref
 from app.core.errors import NotFound, ValidationFailed
 from app.core.periods import Period, parse_period
+from app.directory.lookups import organisation_with_code
 from app.extensions import db
 from app.models import Organisation
 from app.reports import agency_inputs, drafts
@@ -74,7 +74,7 @@ def update_report_narrative(period_code: str):
 
 
 def _agency(code: str) -> Organisation:
-    org = db.session.scalar(sa.select(Organisation).where(Organisation.code == code.strip()))
+    org = organisation_with_code(code)
     if org is None or not org.report_heading:
         raise NotFound(_("Không có cơ quan mã “%(code)s” trong báo cáo định kỳ.", code=code))
     return org

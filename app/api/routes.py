@@ -13,10 +13,8 @@ import binascii
 import io
 import re
 
-import sqlalchemy as sa
 from flask import Response, jsonify, request, url_for
 from flask_babel import gettext as _
-from sqlalchemy.orm import joinedload, selectinload
 from werkzeug.datastructures import FileStorage
 
 from app.api.auth import api_requires, api_user
@@ -43,8 +41,9 @@ from app.core.errors import NotFound, ValidationFailed
 from app.core.periods import parse_period
 from app.core.permissions import can_view_directive
 from app.directives import breakdown, meetings, notices
+from app.directory.lookups import listed_organisations, organisation_id_with_code, organisations_with_ids
 from app.extensions import db
-from app.models import ContentItem, Directive, Organisation, Task
+from app.models import Directive, Task
 from app.oversight import overdue_pages, overdue_review
 from app.progress.evidence import discard_report_files
 from app.progress.reports import submit_progress_report
@@ -78,7 +77,7 @@ def organisation_id(code: str | None, field: str) -> int | None:
     """The id of the organisation with this code (None for no code); 422 naming ``field`` if unknown."""
     if code is None:
         return None
-    org_id = db.session.scalar(sa.select(Organisation.id).where(Organisation.code == code.strip()))
+    org_id = organisation_id_with_code(code)
     if org_id is None:
         raise ValidationFailed(_("Không có tổ chức mã “%(code)s”.", code=code), field=field)
     return org_id
@@ -124,18 +123,6 @@ def with_etag(payload: dict, version: int):
     return response
 
 
-def _preload_tasks(tasks: list[Task]) -> None:
-    """Load the tasks' items, agencies and directive in three queries instead of three per task."""
-    if tasks:
-        db.session.scalars(
-            sa.select(Task).where(Task.id.in_([t.id for t in tasks])).options(
-                selectinload(Task.items).joinedload(ContentItem.lead_org),
-                selectinload(Task.coordinators),
-                joinedload(Task.directive),
-            )
-        ).unique().all()
-
-
 # --------------------------------------------------------------------------------------------
 # Document and organisations
 # --------------------------------------------------------------------------------------------
@@ -153,12 +140,8 @@ def openapi():
 @api_requires("organisation.list")
 def list_organisations():
     args = query_args()
-    stmt = sa.select(Organisation).order_by(Organisation.display_order, Organisation.name, Organisation.id)
-    if not args.get("include_inactive"):
-        stmt = stmt.where(Organisation.is_active.is_(True))
-    if args.get("kind"):
-        stmt = stmt.where(Organisation.kind == args["kind"])
-    return jsonify({"data": [organisation_json(o) for o in db.session.scalars(stmt)]})
+    orgs = listed_organisations(include_inactive=bool(args.get("include_inactive")), kind=args.get("kind"))
+    return jsonify({"data": [organisation_json(o) for o in orgs]})
 
 
 # --------------------------------------------------------------------------------------------
@@ -218,7 +201,7 @@ def get_meeting(meeting_id: int):
 
 def _directive_payload(directive: Directive) -> dict:
     tasks = notices.directive_tasks(api_user(), directive)
-    _preload_tasks(tasks)
+    task_services.preload_tasks(tasks)
     return directive_json(directive, tasks)
 
 
@@ -328,7 +311,7 @@ def list_tasks():
     )
     rows, next_after = task_services.list_tasks(api_user(), filters, after_id=args.get("after"),
                                                 limit=args.get("limit", DEFAULT_PAGE))
-    _preload_tasks(rows)
+    task_services.preload_tasks(rows)
     today = today_local()
     return jsonify(_page(rows, next_after, lambda task: task_json(task, today)))
 
@@ -435,8 +418,7 @@ def overdue():
     page = overdue_pages.overdue_page(filters, cursor=args.get("after"), limit=args.get("limit", DEFAULT_PAGE),
                                       snapshot=snapshot)
     org_ids = {row.organisation_id for row in page.rows}
-    orgs = db.session.scalars(sa.select(Organisation).where(Organisation.id.in_(org_ids))) if org_ids else []
-    refs = {org.id: organisation_ref(org) for org in orgs}
+    refs = {org.id: organisation_ref(org) for org in organisations_with_ids(org_ids)}
     return jsonify({
         "as_of": filters.as_of.isoformat(),
         "total": overdue_pages.overdue_count(filters, snapshot),

@@ -39,6 +39,8 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "extension.decide": frozenset({Role.ADMIN, Role.COMMITTEE}),
     # Agency inbox: an agency's own tasks; oversight roles may open any agency's inbox.
     "progress.inbox": ALL_ROLES,
+    # Has an agency inbox of their own (the menu's "Việc của cơ quan", the task page's way back to it).
+    "inbox.own": AGENCY_ROLES,
     # Indicator figures: agencies see their own indicators, oversight roles all with district totals.
     "indicator.view": ALL_ROLES,
     "overdue.review": OVERSIGHT_ROLES,

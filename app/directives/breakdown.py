@@ -18,7 +18,7 @@ from app.core import audit
 from app.core.db import check_version
 from app.core.due_phrases import resolve_due_phrase
 from app.core.enums import DirectiveStatus, OrganisationKind, TaskKind, TaskStatus
-from app.core.errors import Conflict, ValidationFailed
+from app.core.errors import Conflict, NotFound, ValidationFailed
 from app.core.periods import PeriodPhraseError
 from app.directives.citations import sync_task_references
 from app.directives.due_dates import DueChoice, check_not_before, date_floor, reference_date_for, resolve_due
@@ -168,6 +168,22 @@ def _commune_items(plan: _TaskPlan) -> list[_ItemPlan]:
     text = template.text if template else plan.title
     due = template.due if template else None
     return [_ItemPlan(text=text, lead=commune, due=due) for commune in communes]
+
+
+def task_of_directive(directive: Directive, task_id: int) -> Task:
+    """The directive's task; NotFound if missing or belonging to another directive."""
+    task = db.session.get(Task, task_id)
+    if task is None or task.directive_id != directive.id:
+        raise NotFound(_("Không tìm thấy nhiệm vụ."))
+    return task
+
+
+def item_of_task(task: Task, item_id: int) -> ContentItem:
+    """The task's content item; NotFound if missing or belonging to another task."""
+    item = db.session.get(ContentItem, item_id)
+    if item is None or item.task_id != task.id:
+        raise NotFound(_("Không tìm thấy nội dung."))
+    return item
 
 
 def next_ordinal(directive: Directive) -> int:

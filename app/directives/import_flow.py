@@ -158,6 +158,13 @@ def confirm_import(actor, plan: ImportPlan, directive: Directive | None = None) 
     return directive
 
 
+def task_count(directive: Directive | None) -> int:
+    """Every task row of the directive, recurring occurrences included (what its page lists)."""
+    if directive is None:
+        return 0
+    return db.session.scalar(sa.select(sa.func.count()).select_from(Task).where(Task.directive_id == directive.id))
+
+
 def directive_tasks_all(directive: Directive) -> list[Task]:
     return list(db.session.scalars(sa.select(Task).where(Task.directive_id == directive.id,
                                                          Task.parent_task_id.is_(None)).order_by(Task.ordinal)))

@@ -144,6 +144,11 @@ def meeting_choices() -> list[Meeting]:
     return list(db.session.scalars(sa.select(Meeting).order_by(Meeting.held_on.desc(), Meeting.id.desc()).limit(200)))
 
 
+def find_meeting(meeting_id: int | None) -> Meeting | None:
+    """The meeting with this id, None for no id or a missing one."""
+    return db.session.get(Meeting, meeting_id) if meeting_id else None
+
+
 def get_meeting(meeting_id: int) -> Meeting:
     meeting = db.session.get(Meeting, meeting_id)
     if meeting is None:

@@ -227,6 +227,22 @@ def remove_attachment(actor, attachment: Attachment) -> str:
     return stored
 
 
+def attachment_of_directive(directive_id: int, attachment_id: int) -> Attachment:
+    """The directive's attachment; NotFound if missing or attached to another directive."""
+    attachment = db.session.get(Attachment, attachment_id)
+    if attachment is None or attachment.directive_id != directive_id:
+        raise NotFound(_("Không tìm thấy tệp đính kèm."))
+    return attachment
+
+
+def viewable_attachment(user, attachment_id: int) -> Attachment:
+    """A directive's attachment if *user* may see the directive, else NotFound."""
+    found = db.session.get(Attachment, attachment_id)
+    if found is None or found.directive is None or not can_view_directive(user, found.directive):
+        raise NotFound(_("Không tìm thấy tệp đính kèm."))
+    return found
+
+
 def get_directive_for(user, directive_id: int) -> Directive:
     """The directive if *user* may see it, else NotFound (drafts are not disclosed to agencies)."""
     directive = db.session.get(Directive, directive_id)

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from datetime import date
 
-import sqlalchemy as sa
 from flask import flash, jsonify, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -48,7 +47,7 @@ from app.directives.forms import (
 from app.directives.refs import DOC_TYPES
 from app.directives.status_ring import status_rings
 from app.extensions import db
-from app.models import Attachment, ContentItem, Directive, Meeting, Organisation, Task
+from app.models import Directive, Organisation, Task
 from app.tasks.services import form_version
 
 
@@ -115,7 +114,7 @@ def create():
     form = _directive_form(DirectiveForm())
     if request.method == "GET":
         form.meeting_id.data = int_arg("meeting") or 0
-        meeting = db.session.get(Meeting, form.meeting_id.data) if form.meeting_id.data else None
+        meeting = meeting_records.find_meeting(form.meeting_id.data)
         proposal = numbering.propose_symbol("HU", "TB", meeting.held_on if meeting else None)
         form.number.data = proposal["number"]
     if form.validate_on_submit():
@@ -213,9 +212,7 @@ def upload_attachments(directive_id: int):
 @bp.route("/<int:directive_id>/attachments/<int:attachment_id>/delete", methods=["POST"])
 @requires("directive.edit")
 def delete_attachment(directive_id: int, attachment_id: int):
-    attachment = db.session.get(Attachment, attachment_id)
-    if attachment is None or attachment.directive_id != directive_id:
-        raise NotFound(_("Không tìm thấy tệp đính kèm."))
+    attachment = notices.attachment_of_directive(directive_id, attachment_id)
     stored = notices.remove_attachment(current_user, attachment)
     db.session.commit()
     _discard([stored])
@@ -228,9 +225,7 @@ def delete_attachment(directive_id: int, attachment_id: int):
 def attachment(attachment_id: int):
     from app.core.uploads import open_upload
 
-    found = db.session.get(Attachment, attachment_id)
-    if found is None or found.directive is None or not can_view_directive(current_user, found.directive):
-        raise NotFound(_("Không tìm thấy tệp đính kèm."))
+    found = notices.viewable_attachment(current_user, attachment_id)
     return send_file(open_upload(found), mimetype=found.content_type, as_attachment=True,
                      download_name=found.filename)
 
@@ -272,13 +267,6 @@ def _editable_directive(directive_id: int) -> Directive:
     if directive.status is DirectiveStatus.REFERENCE:
         raise NotFound(_("Văn bản được dẫn chiếu không có nhiệm vụ."))
     return directive
-
-
-def _task_of(directive: Directive, task_id: int) -> Task:
-    task = db.session.get(Task, task_id)
-    if task is None or task.directive_id != directive.id:
-        raise NotFound(_("Không tìm thấy nhiệm vụ."))
-    return task
 
 
 @bp.route("/<int:directive_id>/tasks")
@@ -337,7 +325,7 @@ def new_task(directive_id: int):
 @requires("task.edit")
 def edit_task(directive_id: int, task_id: int):
     directive = _editable_directive(directive_id)
-    task = _task_of(directive, task_id)
+    task = task_breakdown.task_of_directive(directive, task_id)
     form = TaskRowsForm()
     data = _task_input_from(task)
     errors: list[str] = []
@@ -368,7 +356,7 @@ def edit_task(directive_id: int, task_id: int):
 @requires("task.edit")
 def delete_task(directive_id: int, task_id: int):
     directive = _editable_directive(directive_id)
-    task = _task_of(directive, task_id)
+    task = task_breakdown.task_of_directive(directive, task_id)
     try:
         task_breakdown.delete_task(current_user, task)
         db.session.commit()
@@ -386,23 +374,16 @@ def _offset() -> int:
 @requires("task.edit")
 def move_task(directive_id: int, task_id: int):
     directive = _editable_directive(directive_id)
-    task_breakdown.move_task(current_user, _task_of(directive, task_id), _offset())
+    task_breakdown.move_task(current_user, task_breakdown.task_of_directive(directive, task_id), _offset())
     db.session.commit()
     return redirect(url_for("directives.breakdown", directive_id=directive_id, _anchor=f"task-{task_id}"))
-
-
-def _item_of(task: Task, item_id: int) -> ContentItem:
-    item = db.session.get(ContentItem, item_id)
-    if item is None or item.task_id != task.id:
-        raise NotFound(_("Không tìm thấy nội dung."))
-    return item
 
 
 @bp.route("/<int:directive_id>/tasks/<int:task_id>/items/<int:item_id>/move", methods=["POST"])
 @requires("task.edit")
 def move_item(directive_id: int, task_id: int, item_id: int):
-    task = _task_of(_editable_directive(directive_id), task_id)
-    task_breakdown.move_item(current_user, _item_of(task, item_id), _offset())
+    task = task_breakdown.task_of_directive(_editable_directive(directive_id), task_id)
+    task_breakdown.move_item(current_user, task_breakdown.item_of_task(task, item_id), _offset())
     db.session.commit()
     return redirect(url_for("directives.breakdown", directive_id=directive_id, _anchor=f"task-{task_id}"))
 
@@ -410,9 +391,9 @@ def move_item(directive_id: int, task_id: int, item_id: int):
 @bp.route("/<int:directive_id>/tasks/<int:task_id>/items/<int:item_id>/delete", methods=["POST"])
 @requires("task.edit")
 def delete_item(directive_id: int, task_id: int, item_id: int):
-    task = _task_of(_editable_directive(directive_id), task_id)
+    task = task_breakdown.task_of_directive(_editable_directive(directive_id), task_id)
     try:
-        task_breakdown.delete_item(current_user, _item_of(task, item_id))
+        task_breakdown.delete_item(current_user, task_breakdown.item_of_task(task, item_id))
         db.session.commit()
         flash(_("Đã xóa nội dung."), "success")
     except DomainError as error:
@@ -423,7 +404,7 @@ def delete_item(directive_id: int, task_id: int, item_id: int):
 @bp.route("/<int:directive_id>/tasks/<int:task_id>/occurrences", methods=["POST"])
 @requires("task.edit")
 def generate_occurrences(directive_id: int, task_id: int):
-    task = _task_of(_editable_directive(directive_id), task_id)
+    task = task_breakdown.task_of_directive(_editable_directive(directive_id), task_id)
     created = recurrence.generate_occurrences(current_user, task, today=today_local())
     db.session.commit()
     flash(_("Đã tạo %(n)d kỳ mới.", n=len(created)), "success")
@@ -442,13 +423,6 @@ def _review_page(plan, directive, errors, status=200):
         **_editor_context()), status
 
 
-def _task_count(directive: Directive | None) -> int:
-    """Every task row of the directive, recurring occurrences included (what its page lists)."""
-    if directive is None:
-        return 0
-    return db.session.scalar(sa.select(sa.func.count()).select_from(Task).where(Task.directive_id == directive.id))
-
-
 def _import_message(tasks: int, rows: int) -> str:
     """The count the notice's page will show: occurrences of recurring tasks are named, not hidden."""
     occurrences = rows - tasks
@@ -465,7 +439,7 @@ def _import(directive: Directive | None):
         plan, errors = parse_review(request.form, new_directive=directive is None)
         if errors:
             return _review_page(plan, directive, errors, 422)
-        before = _task_count(directive)
+        before = import_flow.task_count(directive)
         try:
             saved = import_flow.confirm_import(current_user, plan, directive)
             db.session.commit()
@@ -476,7 +450,7 @@ def _import(directive: Directive | None):
             if not task_errors:
                 task_errors[-1] = [error.message]
             return _review_page(plan, directive, task_errors, error.status_code)
-        flash(_import_message(len(plan.tasks), _task_count(saved) - before), "success")
+        flash(_import_message(len(plan.tasks), import_flow.task_count(saved) - before), "success")
         return redirect(url_for("directives.detail", directive_id=saved.id))
     if step == "propose" and form.validate_on_submit():
         try:

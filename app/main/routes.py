@@ -1,17 +1,16 @@
 from __future__ import annotations
 
-import sqlalchemy as sa
 from flask import current_app, jsonify, redirect, render_template, request, session, url_for
 from flask_login import current_user
 
 from app.auth.forms import EmptyForm
 from app.auth.redirects import safe_referrer
-from app.core.clock import now_utc, today_local
+from app.core.clock import today_local
 from app.core.permissions import requires
 from app.extensions import db
 from app.main.blueprint import bp
 from app.main.home import home_for
-from app.models import Notification
+from app.main.services import database_answers, mark_notifications_read, recent_notifications
 
 
 @bp.route("/")
@@ -25,16 +24,10 @@ def home():
 @requires("profile")
 def notifications():
     if request.method == "POST" and EmptyForm().validate_on_submit():
-        db.session.execute(
-            sa.update(Notification)
-            .where(Notification.user_id == current_user.id, Notification.read_at.is_(None))
-            .values(read_at=now_utc())
-        )
+        mark_notifications_read(current_user)
         db.session.commit()
         return redirect(url_for("main.notifications"))
-    items = db.session.scalars(
-        sa.select(Notification).where(Notification.user_id == current_user.id).order_by(Notification.id.desc()).limit(100)
-    ).all()
+    items = recent_notifications(current_user)
     return render_template("main/notifications.html", items=items, form=EmptyForm())
 
 
@@ -50,5 +43,5 @@ def set_language(code: str):
 
 @bp.route("/healthz")
 def health():
-    db.session.execute(sa.text("SELECT 1"))
+    database_answers()
     return jsonify(status="ok")

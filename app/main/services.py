@@ -42,6 +42,26 @@ def unread_notification_count(user) -> int:
     return db.session.scalar(sa.select(Notification.unread_count_of(user.id))) or 0
 
 
+def mark_notifications_read(user) -> None:
+    """Mark every unread notification of *user* as read (the bell's "đánh dấu đã đọc")."""
+    db.session.execute(
+        sa.update(Notification)
+        .where(Notification.user_id == user.id, Notification.read_at.is_(None))
+        .values(read_at=now_utc())
+    )
+
+
+def recent_notifications(user, limit: int = 100) -> list[Notification]:
+    return db.session.scalars(
+        sa.select(Notification).where(Notification.user_id == user.id).order_by(Notification.id.desc()).limit(limit)
+    ).all()
+
+
+def database_answers() -> None:
+    """The health check's probe: one trivial statement; raises if the database does not answer."""
+    db.session.execute(sa.text("SELECT 1"))
+
+
 def scheduler_is_stale() -> bool:
     """True when no scheduler process has reported within SCHEDULER_STALE_MINUTES."""
     last = db.session.scalar(sa.select(sa.func.max(SchedulerHeartbeat.last_seen_at)))

@@ -5,8 +5,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
+from flask_babel import gettext as _
+
+from app.core.errors import NotFound
+from app.core.permissions import can_view_task
 from app.core.uploads import EVIDENCE_KINDS, discard_upload, store_upload
 from app.directives.refs import parse_references
+from app.extensions import db
 from app.models import Attachment, ProgressReport, User
 from app.progress.figures import FigureInput
 
@@ -33,6 +38,18 @@ def store_evidence(actor: User, report: ProgressReport, uploads: list) -> list[d
     for values in stored:
         report.attachments.append(Attachment(**values, uploaded_by_id=actor.id))
     return stored
+
+
+def viewable_evidence(user: User, attachment_id: int) -> Attachment:
+    """A progress report's file if *user* may see its task; NotFound otherwise, so another agency's
+    files are not disclosed (a directive's files are looked up in app.directives.notices)."""
+    item = db.session.get(Attachment, attachment_id)
+    if item is None or item.progress_report_id is None:
+        raise NotFound(_("Không tìm thấy tệp đính kèm."))
+    owner = db.session.get(ProgressReport, item.progress_report_id)
+    if owner is None or not can_view_task(user, owner.task):
+        raise NotFound(_("Không tìm thấy tệp đính kèm."))
+    return item
 
 
 def discard_report_files(report: ProgressReport | None) -> None:

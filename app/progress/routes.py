@@ -10,11 +10,11 @@ from wtforms.fields.choices import SelectChoice
 from app.core.clock import today_local
 from app.core.enums import OVERSIGHT_ROLES, TaskStatus
 from app.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
-from app.core.permissions import can_request_extension, can_view_task, requires
+from app.core.permissions import can_request_extension, requires
 from app.core.templating import per_language, status_badge
 from app.core.uploads import EVIDENCE_KINDS, accept_attribute, describe_kinds, human_size, open_upload
 from app.extensions import db
-from app.models import Attachment, Organisation, ProgressReport
+from app.models import Organisation
 from app.progress import (
     evidence,
     extension_requests,
@@ -362,12 +362,7 @@ def indicators():
 def attachment(attachment_id: int):
     """Evidence of a progress report, served only to those who may see its task (404 otherwise, so
     another agency's files are not disclosed). A directive's files have their own checked view."""
-    item = db.session.get(Attachment, attachment_id)
-    if item is None or item.progress_report_id is None:
-        raise NotFound(_("Không tìm thấy tệp đính kèm."))
-    owner = db.session.get(ProgressReport, item.progress_report_id)
-    if owner is None or not can_view_task(current_user, owner.task):
-        raise NotFound(_("Không tìm thấy tệp đính kèm."))
+    item = evidence.viewable_evidence(current_user, attachment_id)
     response = send_file(open_upload(item), mimetype=item.content_type, as_attachment=True,
                          download_name=item.filename, max_age=0, conditional=False, etag=False)
     response.headers["Cache-Control"] = "private, no-store"

@@ -20,7 +20,6 @@ from app.core.enums import ReminderKind, ReminderState
 from app.core.errors import DomainError, ValidationFailed
 from app.core.permissions import requires
 from app.extensions import db
-from app.models import WorkdayOverride
 from app.reminders import workdays
 from app.reminders.attention import attention_count, attention_items, dismiss_reminder, resend_reminder
 from app.reminders.blueprint import bp
@@ -144,7 +143,7 @@ def _save_override(form: OverrideForm, override_id: int | None = None):
 @bp.route("/workdays/<int:override_id>", methods=["GET", "POST"])
 @requires("admin.settings")
 def workday_edit(override_id: int):
-    override = db.session.get(WorkdayOverride, override_id)
+    override = workdays.find_override(override_id)
     if override is None:
         abort(404)
     form = OverrideForm()
@@ -163,7 +162,7 @@ def workday_delete(override_id: int):
     form = EmptyForm()
     if not form.validate_on_submit():
         abort(400)
-    override = db.session.get(WorkdayOverride, override_id)
+    override = workdays.find_override(override_id)
     if override is None:
         abort(404)
     year = override.day.year

@@ -207,6 +207,10 @@ def save_override(actor, *, day: date | None, is_working_day: bool, note: str, o
     return override
 
 
+def find_override(override_id: int) -> WorkdayOverride | None:
+    return db.session.get(WorkdayOverride, override_id)
+
+
 def delete_override(actor, override_id: int) -> None:
     override = db.session.get(WorkdayOverride, override_id)
     if override is None:

@@ -25,6 +25,11 @@ def meeting_label(meeting: Meeting) -> str:
     return quarter_label(year, quarter)
 
 
+def report_meeting(report) -> Meeting | None:
+    """The session a report's conclusion speaks of (None before one is set)."""
+    return db.session.get(Meeting, report.meeting_id) if report.meeting_id else None
+
+
 def session_meetings(period: Period, as_of: date) -> tuple[Meeting | None, Meeting | None]:
     """The session the report is for (its quarter) and the latest earlier session held by the cut-off."""
     meetings = list(db.session.scalars(

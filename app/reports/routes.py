@@ -17,7 +17,7 @@ from app.core.numbers import date_vn
 from app.core.periods import Period, parse_period
 from app.core.permissions import has_permission, requires
 from app.extensions import db
-from app.models import Meeting, Organisation
+from app.models import Organisation
 from app.reports import carry_over as carrying
 from app.reports import drafts
 from app.reports.agency_inputs import (
@@ -38,6 +38,7 @@ from app.reports.forms import (
     edit_form_class,
     narrative_from,
 )
+from app.reports.meetings import report_meeting
 from app.reports.narrative import NARRATIVE_FIELDS, narrative_of
 from app.reports.results import report_agencies
 from app.reports.tallies import TALLY_KINDS, tally_template_for
@@ -310,7 +311,7 @@ def carry_over(report_id: int):
     elif form.is_submitted():
         flash(_("Vui lòng kiểm tra lại hạn mới của các nhiệm vụ."), "danger")
         status = 422
-    meeting = db.session.get(Meeting, report.meeting_id) if report.meeting_id else None
+    meeting = report_meeting(report)
     return render_template("reports/carry_over.html", report=report, candidates=candidates, form=form,
                            meeting=meeting, period=report.period
                            ), status

@@ -7,7 +7,7 @@ from datetime import date, datetime
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from app.core import audit
 from app.core.db import check_version as core_check_version
@@ -16,7 +16,7 @@ from app.core.errors import NotFound, ValidationFailed
 from app.core.permissions import can_view_task, require, task_visibility_clause
 from app.core.search import like_contains
 from app.extensions import db
-from app.models import AuditEvent, Organisation, ProgressReport, Task
+from app.models import AuditEvent, ContentItem, Organisation, ProgressReport, Task
 
 #: Fields an office edit may change, and that the audit log and conflict message show.
 EDITABLE_FIELDS = ("title", "description", "lead_org_id", "due_phrase", "due_date", "kind", "is_confidential")
@@ -38,6 +38,18 @@ def get_task_record_for(user, model, record_id: int, not_found: str):
     if record is None or not can_view_task(user, record.task):
         raise NotFound(not_found)
     return record
+
+
+def preload_tasks(tasks: list[Task]) -> None:
+    """Load the tasks' items, agencies and directive in three queries instead of three per task."""
+    if tasks:
+        db.session.scalars(
+            sa.select(Task).where(Task.id.in_([t.id for t in tasks])).options(
+                selectinload(Task.items).joinedload(ContentItem.lead_org),
+                selectinload(Task.coordinators),
+                joinedload(Task.directive),
+            )
+        ).unique().all()
 
 
 @dataclass(frozen=True)

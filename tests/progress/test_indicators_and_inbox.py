@@ -212,3 +212,14 @@ def test_inbox_search_finds_the_directive_number_and_ignores_diacritics(client, 
         assert f'data-task-id="{world.task.id}"' not in page, query
     # Words must start words: "an" does not find "dân".
     assert f'data-task-id="{task.id}"' not in client.get("/progress/inbox?q=an").get_data(as_text=True)
+
+
+def test_only_a_role_with_an_inbox_of_its_own_is_led_back_to_it(make_client, world):
+    """The menu entry and the task page's breadcrumb ask the declared permission "inbox.own"."""
+    inbox_link = 'href="/progress/inbox"'
+    for user, has_inbox in ((world.officer, True), (world.head, True), (world.office, False), (world.admin, False)):
+        browser = make_client()
+        browser.login(user)
+        home = browser.get("/").get_data(as_text=True)
+        task_page = browser.get(f"/tasks/{world.task.id}").get_data(as_text=True)
+        assert (inbox_link in home, 'data-testid="breadcrumb-inbox"' in task_page) == (has_inbox, has_inbox), user.role

@@ -151,3 +151,63 @@ def test_feature_packages_are_only_names():
     heavy = [name for name in features
              if any(isinstance(n, ast.Import | ast.ImportFrom) for n in ast.parse(modules[name].read_text()).body)]
     assert heavy == []
+
+
+TEMPLATES = APP.parent / "templates"
+#: Session calls that read: a view asks a service instead.  commit/rollback/flush (the boundary) are allowed.
+QUERY_CALLS = frozenset({"execute", "scalar", "scalars", "get", "query"})
+#: SQLAlchemy calls that build a statement.
+STATEMENT_BUILDERS = frozenset({"select", "update", "delete", "insert", "text"})
+#: How a template would test the role itself instead of asking ``has_permission``.
+ROLE_TESTS = (".role ==", ".role in", "is_agency_user", "Role.")
+
+
+def _registers_routes(tree: ast.AST) -> bool:
+    """A view module: a function decorated with ``@bp.<something>`` (route, get, post …)."""
+    return any(isinstance(decorator, ast.Call) and isinstance(decorator.func, ast.Attribute)
+               and isinstance(decorator.func.value, ast.Name) and decorator.func.value.id == "bp"
+               for node in ast.walk(tree) if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)
+               for decorator in node.decorator_list)
+
+
+def view_modules() -> dict[str, ast.AST]:
+    trees = {name: ast.parse(path.read_text(encoding="utf-8")) for name, path in app_modules().items()}
+    return {name: tree for name, tree in trees.items() if _registers_routes(tree)}
+
+
+def _query_calls(tree: ast.AST) -> list[str]:
+    """``db.session.<read>(…)`` and ``sa.<statement>(…)`` calls, as source text with their line."""
+    found = []
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.Call) or not isinstance(node.func, ast.Attribute):
+            continue
+        owner, name = ast.unparse(node.func.value), node.func.attr
+        if (owner == "db.session" and name in QUERY_CALLS) or (owner in ("sa", "sqlalchemy") and name in STATEMENT_BUILDERS):
+            found.append(f"{node.lineno}: {owner}.{name}")
+    return found
+
+
+def test_view_modules_are_found():
+    views = view_modules()
+    assert {"app.admin.routes", "app.admin.imports", "app.api.report_inputs", "app.auth.recovery",
+            "app.auth.first_password", "app.main.routes"} <= set(views)
+
+
+def test_views_run_no_query():
+    """Views parse the request, call a service and commit once; the reads live in the services."""
+    offending = {name: calls for name, tree in view_modules().items() if (calls := _query_calls(tree))}
+    assert offending == {}
+
+
+def test_the_query_finder_finds_a_query():
+    tree = ast.parse("def view():\n    db.session.commit()\n    return db.session.scalars(sa.select(X))\n")
+    assert _query_calls(tree) == ["3: db.session.scalars", "3: sa.select"]
+
+
+def test_templates_test_no_role():
+    """Templates ask ``has_permission(current_user, …)`` of the declared table; showing ``role.label`` is fine."""
+    offending = [f"{path.relative_to(TEMPLATES)}:{number}: {marker}"
+                 for path in sorted(TEMPLATES.rglob("*.html"))
+                 for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+                 for marker in ROLE_TESTS if marker in line]
+    assert offending == []
