@@ -23,8 +23,8 @@ from app.auth.links import INVITE, RESET, PendingMail, invite, issue_link, send_
 from app.core.args import int_arg
 from app.core.errors import DomainError
 from app.core.permissions import requires
+from app.directory.lookups import listed_organisations
 from app.extensions import db
-from app.models import Organisation
 
 
 @bp.route("/organisations")
@@ -43,7 +43,7 @@ def organisation_form(org_id: int | None):
         abort(404)
     form = OrganisationForm(obj=org)
     form.parent_id.choices = [SelectChoice(0, "—")] + [
-        SelectChoice(o.id, o.name) for o in Organisation.query_active() if o is not org]
+        SelectChoice(o.id, o.name) for o in listed_organisations() if o is not org]
     if request.method == "GET" and org is not None:
         form.kind.data = org.kind.value
         form.parent_id.data = org.parent_id or 0
@@ -76,7 +76,7 @@ def user_form(user_id: int | None):
     if user_id and user is None:
         abort(404)
     form = UserForm(obj=user)
-    form.organisation_id.choices = [SelectChoice(o.id, f"{o.code} — {o.name}") for o in Organisation.query_active()]
+    form.organisation_id.choices = [SelectChoice(o.id, f"{o.code} — {o.name}") for o in listed_organisations()]
     if request.method == "GET" and user is not None:
         form.role.data = user.role.value
         form.is_active.data = user.is_active_account

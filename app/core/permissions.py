@@ -39,8 +39,11 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "extension.decide": frozenset({Role.ADMIN, Role.COMMITTEE}),
     # Agency inbox: an agency's own tasks; oversight roles may open any agency's inbox.
     "progress.inbox": ALL_ROLES,
-    # Has an agency inbox of their own (the menu's "Việc của cơ quan", the task page's way back to it).
-    "inbox.own": AGENCY_ROLES,
+    # Works for one agency: its inbox of its own (the menu's "Việc của cơ quan", the task page's way back
+    # to it), its own report input, its own calendar.
+    "agency.own": AGENCY_ROLES,
+    # May look at any agency's work: pick the agency on the inbox, the evidence list and the report pages.
+    "agency.any": OVERSIGHT_ROLES,
     # Indicator figures: agencies see their own indicators, oversight roles all with district totals.
     "indicator.view": ALL_ROLES,
     "overdue.review": OVERSIGHT_ROLES,

@@ -17,9 +17,14 @@ from sqlalchemy.orm import selectinload
 from app.core import audit
 from app.core.clock import today_local
 from app.core.db import check_version
-from app.core.enums import OVERSIGHT_ROLES, DirectiveStatus, TaskStatus
+from app.core.enums import DirectiveStatus, TaskStatus
 from app.core.errors import Conflict, NotFound, ValidationFailed
-from app.core.permissions import can_view_directive, directive_visibility_clause, task_visibility_clause
+from app.core.permissions import (
+    can_view_directive,
+    directive_visibility_clause,
+    has_permission,
+    task_visibility_clause,
+)
 from app.core.search import like_contains
 from app.core.uploads import DOCUMENT_KINDS, discard_upload, store_upload
 from app.directives.citations import reference_targets, sync_directive_references
@@ -298,7 +303,7 @@ def list_directives(user, filters: DirectiveFilters, *, after_id: int | None = N
     else:
         stmt = stmt.where(Directive.status != DirectiveStatus.REFERENCE)
     stmt = stmt.where(directive_visibility_clause(user))
-    if user.role not in OVERSIGHT_ROLES:
+    if not has_permission(user, "agency.any"):
         if not filters.status or filters.status != DirectiveStatus.REFERENCE.value:
             visible = sa.exists().where(Task.directive_id == Directive.id, task_visibility_clause(user))
             stmt = stmt.where(visible)

@@ -18,7 +18,6 @@ from app.core.args import int_arg
 from app.core.clock import today_local
 from app.core.due_phrases import resolve_due_phrase
 from app.core.enums import (
-    OVERSIGHT_ROLES,
     DirectiveStatus,
     MeetingKind,
     OrganisationKind,
@@ -46,6 +45,7 @@ from app.directives.forms import (
 )
 from app.directives.refs import DOC_TYPES
 from app.directives.status_ring import status_rings
+from app.directory.lookups import listed_organisations
 from app.extensions import db
 from app.models import Directive, Organisation, Task
 from app.tasks.services import form_version
@@ -66,7 +66,7 @@ def _discard(stored_names) -> None:
 def _org_groups() -> list[tuple[str, list[Organisation]]]:
     """Active organisations grouped by kind, in report order: the picker's organisation tree."""
     groups: dict[OrganisationKind, list[Organisation]] = {}
-    for org in Organisation.query_active():
+    for org in listed_organisations():
         groups.setdefault(org.kind, []).append(org)
     return [(kind.label, groups[kind]) for kind in OrganisationKind if kind in groups]
 
@@ -94,7 +94,7 @@ def index():
         doc_type=doc_type if doc_type in DOC_TYPES else None, status=status, agency_id=int_arg("agency"),
         meeting_id=int_arg("meeting"), query=(request.args.get("q") or "").strip()[:200] or None)
     directives, next_after = notices.list_directives(current_user, filters, after_id=int_arg("after"))
-    agencies = Organisation.query_active() if current_user.role in OVERSIGHT_ROLES else [current_user.organisation]
+    agencies = listed_organisations() if has_permission(current_user, "agency.any") else [current_user.organisation]
     return render_template("directives/index.html", directives=directives, next_after=next_after, filters=filters,
                            options=notices.filter_options(), agencies=agencies, statuses=list(DirectiveStatus),
                            targets=citations.reference_targets(current_user, filters.query or ""),
@@ -498,7 +498,7 @@ def meetings():
 
 
 def _meeting_form(form: MeetingForm) -> MeetingForm:
-    form.organiser_id.choices = [SelectChoice(0, "—")] + [SelectChoice(o.id, o.name) for o in Organisation.query_active()]
+    form.organiser_id.choices = [SelectChoice(0, "—")] + [SelectChoice(o.id, o.name) for o in listed_organisations()]
     return form
 
 

@@ -55,14 +55,3 @@ class Organisation(TimestampMixin, Base):
 
     def __repr__(self) -> str:
         return f"<Organisation {self.code}>"
-
-    @classmethod
-    def query_active(cls) -> list[Organisation]:
-        """Active organisations in report order (for pickers)."""
-        from app.extensions import db
-
-        return list(
-            db.session.scalars(
-                sa.select(cls).where(cls.is_active.is_(True)).order_by(cls.display_order, cls.name)
-            )
-        )

@@ -9,7 +9,7 @@ from flask_login import UserMixin
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.core.db import Base, TimestampMixin
-from app.core.enums import AGENCY_ROLES, OVERSIGHT_ROLES, Role, enum_column
+from app.core.enums import Role, enum_column
 from app.models.organisations import Organisation
 
 
@@ -46,17 +46,6 @@ class User(UserMixin, TimestampMixin, Base):
     @property
     def is_active(self) -> bool:  # type: ignore[override]
         return self.is_active_account
-
-    @property
-    def sees_all_agencies(self) -> bool:
-        return self.role in OVERSIGHT_ROLES
-
-    @property
-    def is_agency_user(self) -> bool:
-        return self.role in AGENCY_ROLES
-
-    def has_role(self, *roles: Role) -> bool:
-        return self.role in roles
 
     def __repr__(self) -> str:
         return f"<User {self.email} {self.role.value}>"

@@ -22,11 +22,11 @@ from flask_babel import gettext as _
 from sqlalchemy.orm import aliased
 
 from app.core.clock import today_local
-from app.core.enums import OVERSIGHT_ROLES, TaskKind, TaskStatus
+from app.core.enums import TaskKind, TaskStatus
 from app.core.errors import NotFound, ValidationFailed
 from app.core.numbers import pct_of_value, percent_value
 from app.core.periods import Period, last_quarters
-from app.core.permissions import issued_task_clause
+from app.core.permissions import has_permission, issued_task_clause
 from app.extensions import db
 from app.models import ContentItem, Directive, Indicator, IndicatorValue, Organisation, Task, User
 from app.progress import indicators as arithmetic
@@ -282,7 +282,7 @@ def scorecard_trend(organisation_ids: Sequence[int] | None, cutoff: date, n: int
 
 def scorecard_visible_orgs(user: User) -> list[int] | None:
     """None (every agency) for oversight roles; an agency sees its own scorecard only."""
-    return None if user.role in OVERSIGHT_ROLES else [user.organisation_id]
+    return None if has_permission(user, "agency.any") else [user.organisation_id]
 
 
 def visible_agency_or_404(user: User, organisation_id: int) -> Organisation:

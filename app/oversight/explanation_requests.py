@@ -12,9 +12,9 @@ from sqlalchemy.orm import aliased
 
 from app.core import audit
 from app.core.clock import now_utc
-from app.core.enums import AGENCY_ROLES, TaskStatus
+from app.core.enums import TaskStatus
 from app.core.errors import Conflict, NotFound, ValidationFailed
-from app.core.permissions import agency_role_in_task, require, task_visibility_clause
+from app.core.permissions import agency_role_in_task, has_permission, require, task_visibility_clause
 from app.extensions import db
 from app.models import ExplanationRequest, Organisation, Task, User
 from app.oversight.actions import agency_users, clean_text, notify, require_issued
@@ -45,7 +45,7 @@ def request_explanation(actor: User, task: Task, message: str) -> ExplanationReq
 
 def can_answer_explanation(user: User, request: ExplanationRequest) -> bool:
     """The lead agency (or the agency of one of its items) answers; oversight roles only read."""
-    return user.role in AGENCY_ROLES and agency_role_in_task(user, request.task) in ("lead", "item_lead")
+    return has_permission(user, "agency.own") and agency_role_in_task(user, request.task) in ("lead", "item_lead")
 
 
 def answer_explanation(actor: User, request: ExplanationRequest, answer: str) -> ExplanationRequest:
@@ -105,7 +105,7 @@ def explanation_list(user: User, *, state: str = "open", after_id: int | None = 
     rows = db.session.execute(stmt).all()
     entries = []
     for req, title, lead_id, agency, asked_by, answered_by in rows[:limit]:
-        answerable = (user.role in AGENCY_ROLES and req.answered_at is None
+        answerable = (has_permission(user, "agency.own") and req.answered_at is None
                       and (lead_id == user.organisation_id or can_answer_explanation(user, req)))
         entries.append(ExplanationEntry(req.id, req.task_id, title, agency, req.message, req.requested_at, asked_by,
                                         req.answer, req.answered_at, answered_by, answerable))

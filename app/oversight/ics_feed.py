@@ -12,8 +12,8 @@ from flask_babel import gettext as _
 
 from app.core import audit
 from app.core.clock import now_utc, today_local
-from app.core.enums import OVERSIGHT_ROLES, TaskKind, TaskStatus
-from app.core.permissions import task_visibility_clause
+from app.core.enums import TaskKind, TaskStatus
+from app.core.permissions import has_permission, task_visibility_clause
 from app.core.security import new_token, token_hash
 from app.extensions import db
 from app.models import ContentItem, Organisation, Task, User, task_coordinator
@@ -60,7 +60,7 @@ def calendar_units(user: User, today: date) -> list[dict]:
                due >= today - timedelta(days=CALENDAR_PAST_DAYS), due <= today + timedelta(days=CALENDAR_FUTURE_DAYS))
         .order_by(due, Task.id).limit(CALENDAR_MAX_EVENTS)
     )
-    if user.role not in OVERSIGHT_ROLES:
+    if not has_permission(user, "agency.any"):
         org_id = user.organisation_id
         coordinates = sa.exists().where(task_coordinator.c.task_id == Task.id, task_coordinator.c.organisation_id == org_id)
         # The one visibility rule (drafts hidden), then only the agency's own units of those tasks.
@@ -84,7 +84,7 @@ def calendar_ics(user: User, today: date | None = None) -> bytes:
     cal.add("prodid", "-//Theo doi thuc hien ket luan//oversight//VI")
     cal.add("version", "2.0")
     cal.add("calscale", "GREGORIAN")
-    cal.add("x-wr-calname", _("Hạn nhiệm vụ — %(n)s", n=user.organisation.name if user.is_agency_user else user.name))
+    cal.add("x-wr-calname", _("Hạn nhiệm vụ — %(n)s", n=user.organisation.name if has_permission(user, "agency.own") else user.name))
     cal.add("x-wr-timezone", "Asia/Ho_Chi_Minh")
     stamp = now_utc()
     for unit in calendar_units(user, today):

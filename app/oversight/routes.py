@@ -14,7 +14,7 @@ from markupsafe import Markup, escape
 
 from app.core.args import int_arg
 from app.core.clock import today_local
-from app.core.enums import OVERSIGHT_ROLES, TaskKind
+from app.core.enums import TaskKind
 from app.core.errors import DomainError, NotFound, ValidationFailed
 from app.core.periods import Period, parse_period, period_choices
 from app.core.permissions import has_permission, requires
@@ -551,7 +551,7 @@ def chart_data(name: str):
         data = dashboard.completion_chart(current_user, period, max(period.start, min(asked or cutoff, period.end)))
     elif name == "trend":
         data = dashboard.trend_chart(current_user, asked or today, int_arg("agency"))
-    elif name == "ageing" and current_user.role in OVERSIGHT_ROLES:
+    elif name == "ageing" and has_permission(current_user, "overdue.review"):
         data = dashboard.ageing_chart(today)
     else:
         raise NotFound(_("Không có biểu đồ này."))

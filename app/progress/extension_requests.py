@@ -13,9 +13,9 @@ from sqlalchemy.orm import joinedload
 
 from app.core import audit
 from app.core.clock import now_utc, today_local
-from app.core.enums import AGENCY_ROLES, ExtensionState, Role, TaskKind, TaskStatus
+from app.core.enums import ExtensionState, Role, TaskKind, TaskStatus
 from app.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
-from app.core.permissions import can_request_extension, can_view_task, require
+from app.core.permissions import can_request_extension, can_view_task, has_permission, require
 from app.core.templating import vn_date
 from app.directives.numbering import TERM_LENGTH
 from app.extensions import db
@@ -74,7 +74,7 @@ def request_extension(actor: User, task: Task, requested_due_date: date | None, 
 
 
 def _requesting_org(actor: User, task: Task) -> int:
-    return actor.organisation_id if actor.role in AGENCY_ROLES else task.lead_org_id
+    return actor.organisation_id if has_permission(actor, "agency.own") else task.lead_org_id
 
 
 def decide_extension(actor: User, request: ExtensionRequest, approve: bool, note: str | None = None) -> ExtensionRequest:

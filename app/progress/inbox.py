@@ -10,9 +10,10 @@ import sqlalchemy as sa
 from sqlalchemy.orm import joinedload, lazyload, selectinload
 
 from app.core.clock import today_local
-from app.core.enums import OVERSIGHT_ROLES, ExtensionState, ReviewState, TaskKind, TaskStatus
-from app.core.permissions import in_agency_tasks
+from app.core.enums import ExtensionState, ReviewState, TaskKind, TaskStatus
+from app.core.permissions import has_permission, in_agency_tasks
 from app.core.search import folded_match, query_words
+from app.directory.lookups import listed_organisations
 from app.extensions import db
 from app.models import ContentItem, Directive, ExtensionRequest, Organisation, ProgressReport, Task, User
 from app.progress.timeline import Timeline, deadline_timeline
@@ -186,6 +187,6 @@ def _ranked_inbox(org_id: int, filters: InboxFilters, today: date):
 
 def inbox_organisations(user: User) -> list[Organisation]:
     """Whose inbox the user may open: their own agency; oversight roles may open any agency's."""
-    if user.role in OVERSIGHT_ROLES:
-        return Organisation.query_active()
+    if has_permission(user, "agency.any"):
+        return listed_organisations()
     return [user.organisation]

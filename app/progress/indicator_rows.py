@@ -11,8 +11,8 @@ from decimal import Decimal
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
-from app.core.enums import OVERSIGHT_ROLES
 from app.core.numbers import decimal_vn
+from app.core.permissions import has_permission
 from app.extensions import db
 from app.models import Indicator, IndicatorValue, Organisation, ProgressReport, Task, User
 from app.progress import indicators as arithmetic
@@ -115,7 +115,7 @@ def indicator_overview(user: User, year: int, as_of: date | None = None) -> list
     agencies' percentages: 1/2 and 99/100 make 100/102 = 98,04%, not 74,5%.
     """
     stmt = sa.select(Indicator).where(Indicator.year == year)
-    if user.role not in OVERSIGHT_ROLES:
+    if not has_permission(user, "agency.any"):
         stmt = stmt.where(Indicator.organisation_id == user.organisation_id)
     indicators = list(db.session.scalars(stmt.order_by(Indicator.code, Indicator.display_order, Indicator.id)))
     latest = _latest_values([i.id for i in indicators], as_of)

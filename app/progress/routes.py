@@ -8,9 +8,9 @@ from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
 from app.core.clock import today_local
-from app.core.enums import OVERSIGHT_ROLES, TaskStatus
+from app.core.enums import TaskStatus
 from app.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
-from app.core.permissions import can_request_extension, requires
+from app.core.permissions import can_request_extension, has_permission, requires
 from app.core.templating import per_language, status_badge
 from app.core.uploads import EVIDENCE_KINDS, accept_attribute, describe_kinds, human_size, open_upload
 from app.extensions import db
@@ -64,7 +64,7 @@ def _inbox_organisation(form: InboxFilterForm) -> Organisation:
     wanted = request.args.get("agency", "")
     chosen = next((o for o in allowed if str(o.id) == wanted), None)
     if chosen is None:
-        chosen = current_user.organisation if current_user.role not in OVERSIGHT_ROLES or not wanted else None
+        chosen = current_user.organisation if not has_permission(current_user, "agency.any") or not wanted else None
     if chosen is None:
         raise NotFound(_("Không tìm thấy cơ quan."))
     form.agency.data = str(chosen.id)
@@ -97,7 +97,7 @@ def inbox():
                            today=today, week_end=inboxes.end_of_week(today), kept=kept,
                            only=group if group in inboxes.INBOX_GROUPS else None,
                            groups_html=_inbox_groups_html(organisation, filters, today, group, kept),
-                           can_pick_agency=current_user.role in OVERSIGHT_ROLES)
+                           can_pick_agency=has_permission(current_user, "agency.any"))
 
 
 def _inbox_groups_html(organisation: Organisation, filters: inboxes.InboxFilters, today, group: str | None,
@@ -354,7 +354,7 @@ def indicators():
     year = int(year_arg) if year_arg.isdigit() and 2000 <= int(year_arg) <= 2100 else today_local().year
     groups = indicator_rows.indicator_overview(current_user, year)
     return render_template("progress/indicators.html", groups=groups, year=year,
-                           sees_all=current_user.role in OVERSIGHT_ROLES)
+                           sees_all=has_permission(current_user, "agency.any"))
 
 
 @bp.route("/attachments/<int:attachment_id>", endpoint="attachment")

@@ -16,10 +16,9 @@ from flask_babel import gettext as _
 
 from app.core import audit
 from app.core.clock import today_local
-from app.core.enums import AGENCY_ROLES
 from app.core.errors import PermissionDenied, ValidationFailed
 from app.core.periods import Period
-from app.core.permissions import require
+from app.core.permissions import has_permission, require
 from app.core.text import normalize
 from app.extensions import db
 from app.models import AgencyPeriodInput, Indicator, Organisation
@@ -45,7 +44,7 @@ def _require_agency_access(actor, org: Organisation) -> None:
     if not org.report_heading:
         raise PermissionDenied(_("%(agency)s không có mục riêng trong báo cáo định kỳ.", agency=org.name))
     require(actor, "report.agency_input", _("Bạn chỉ được nhập báo cáo của cơ quan mình."))
-    if actor.role in AGENCY_ROLES and actor.organisation_id != org.id:
+    if has_permission(actor, "agency.own") and actor.organisation_id != org.id:
         raise PermissionDenied(_("Bạn chỉ được nhập báo cáo của cơ quan mình."))
 
 

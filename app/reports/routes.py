@@ -11,7 +11,6 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from app.core.clock import today_local
-from app.core.enums import AGENCY_ROLES
 from app.core.errors import DomainError, NotFound
 from app.core.numbers import date_vn
 from app.core.periods import Period, parse_period
@@ -75,7 +74,7 @@ def index():
         form.period_index.data, form.as_of.data = current_period.index, today
     return render_template("reports/index.html", reports=reports, form=form, Period=Period, current_period=current_period,
                            can_draft=drafts.can_view_drafts(current_user),
-                           is_agency=current_user.role in AGENCY_ROLES)
+                           is_agency=has_permission(current_user, "agency.own"))
 
 
 @bp.route("/new", methods=["POST"])
@@ -329,7 +328,7 @@ def _endpoints():
 
 
 def _input_org(period_code: str) -> Organisation:
-    if current_user.role in AGENCY_ROLES:
+    if has_permission(current_user, "agency.own"):
         return current_user.organisation
     org_id = request.args.get("org", "")
     agencies = report_agencies()
@@ -368,6 +367,6 @@ def agency_input(period_code: str):
     elif form.is_submitted():
         status = 422
     preview = agency_input_preview(org, period)
-    agencies = report_agencies() if current_user.role not in AGENCY_ROLES else []
+    agencies = report_agencies() if not has_permission(current_user, "agency.own") else []
     return render_template("reports/agency_input.html", form=form, org=org, period=period, preview=preview,
                            agencies=agencies, entry=entry), status

@@ -10,8 +10,8 @@ from app.core.clock import today_local
 from app.core.enums import TaskStatus
 from app.core.errors import Conflict, ValidationFailed
 from app.core.permissions import can_report_on_task, requires
+from app.directory.lookups import listed_organisations
 from app.extensions import db
-from app.models import Organisation
 from app.progress.panel import task_panel
 from app.tasks.blueprint import bp
 from app.tasks.forms import TaskEditForm
@@ -72,7 +72,7 @@ def detail(task_id: int):
 def edit(task_id: int):
     task = get_task_for(current_user, task_id)
     form = TaskEditForm(obj=task)
-    form.lead_org_id.choices = [SelectChoice(o.id, o.name) for o in Organisation.query_active()]
+    form.lead_org_id.choices = [SelectChoice(o.id, o.name) for o in listed_organisations()]
     if request.method == "GET":
         form.version.data = str(task.version_id)
         form.kind.data = task.kind.value

@@ -11,9 +11,9 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from app.core import audit
 from app.core.db import check_version as core_check_version
-from app.core.enums import OVERSIGHT_ROLES, TaskKind, TaskStatus
+from app.core.enums import TaskKind, TaskStatus
 from app.core.errors import NotFound, ValidationFailed
-from app.core.permissions import can_view_task, require, task_visibility_clause
+from app.core.permissions import can_view_task, has_permission, require, task_visibility_clause
 from app.core.search import like_contains
 from app.extensions import db
 from app.models import AuditEvent, ContentItem, Organisation, ProgressReport, Task
@@ -185,6 +185,6 @@ def latest_reports(task: Task, limit: int = 20) -> list[ProgressReport]:
 
 def agencies_for_filter(user) -> list[Organisation]:
     stmt = sa.select(Organisation).where(Organisation.is_active.is_(True)).order_by(Organisation.display_order, Organisation.name)
-    if user.role not in OVERSIGHT_ROLES:
+    if not has_permission(user, "agency.any"):
         stmt = stmt.where(Organisation.id == user.organisation_id)
     return list(db.session.scalars(stmt))

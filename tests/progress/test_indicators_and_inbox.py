@@ -215,7 +215,7 @@ def test_inbox_search_finds_the_directive_number_and_ignores_diacritics(client, 
 
 
 def test_only_a_role_with_an_inbox_of_its_own_is_led_back_to_it(make_client, world):
-    """The menu entry and the task page's breadcrumb ask the declared permission "inbox.own"."""
+    """The menu entry and the task page's breadcrumb ask the declared permission "agency.own"."""
     inbox_link = 'href="/progress/inbox"'
     for user, has_inbox in ((world.officer, True), (world.head, True), (world.office, False), (world.admin, False)):
         browser = make_client()

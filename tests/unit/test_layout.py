@@ -8,6 +8,7 @@ hidden inside a function to dodge a cycle is still a cycle in the design.  Impor
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import Path
 
 APP = Path(__file__).resolve().parents[2] / "app"
@@ -211,3 +212,22 @@ def test_templates_test_no_role():
                  for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
                  for marker in ROLE_TESTS if marker in line]
     assert offending == []
+
+
+#: A role compared with a role set or a role in Python: the check of who may do what, made outside the
+#: declared permission table.  (SQL on the ``User.role`` column, e.g. the report's signer, is data.)
+ROLE_CHECK = re.compile(r"\b[a-z_][a-z0-9_]*\.role\s+(?:not\s+in|in|is|is\s+not|==|!=)\s+(?:[A-Z_]*ROLES\b|EDITORS\b|Role\.|\()")
+
+
+def test_who_may_do_what_is_asked_of_the_permission_table():
+    """Views, services and templates ask ``has_permission``/``require`` over ``PERMISSIONS``; only
+    ``app/core/permissions.py`` (which declares the table) compares roles."""
+    found = [f"{path.relative_to(APP.parent)}:{number}" for path in sorted(APP.rglob("*.py"))
+             if path != APP / "core" / "permissions.py"
+             for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1) if ROLE_CHECK.search(line)]
+    assert found == []
+
+
+def test_the_role_check_finder_finds_one():
+    assert ROLE_CHECK.search("    if current_user.role in OVERSIGHT_ROLES:")
+    assert ROLE_CHECK.search("return actor.role is Role.ADMIN")
