@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from flask import current_app, request
 from flask_babel import gettext as _
 
-from app.api import report_input_schemas, schemas
+from app.api import report_input_schemas, schemas, validation
 from app.api.errors import BadRequest
 from app.core.boundary import clean_json
 from app.core.enums import MeetingKind, OrganisationKind, TaskKind, TaskStatus
@@ -302,7 +302,7 @@ def query_args() -> dict:
             if param.required:
                 raise ValidationFailed(_("Thiếu tham số “%(field)s”.", field=param.name), field=param.name)
             continue
-        values[param.name] = schemas.parse_query_value(raw, param.schema, param.name)
+        values[param.name] = validation.parse_query_value(raw, param.schema, param.name)
     return values
 
 
@@ -315,12 +315,12 @@ def json_body() -> dict:
     if not raw.strip():
         raise BadRequest(_("Thiếu nội dung yêu cầu (một đối tượng JSON)."))
     try:
-        body = schemas.parse_json_body(raw)
+        body = validation.parse_json_body(raw)
     except (ValueError, RecursionError):
         raise BadRequest(_("Nội dung yêu cầu không phải JSON hợp lệ.")) from None
     if not isinstance(body, dict):
         raise BadRequest(_("Nội dung yêu cầu phải là một đối tượng JSON."))
-    return schemas.validate(clean_json(body), schemas.ref(current_operation().body))
+    return validation.validate(clean_json(body), schemas.ref(current_operation().body))
 
 
 # --------------------------------------------------------------------------------------------

@@ -12,7 +12,7 @@ from app.api.auth import api_requires, api_user
 from app.api.blueprint import bp
 from app.api.openapi import json_body, query_args
 from app.api.routes import expected_version, with_etag
-from app.api.schemas import organisation_ref
+from app.api.serializers import organisation_ref
 from app.core.errors import NotFound, ValidationFailed
 from app.core.periods import Period, parse_period
 from app.directory.lookups import organisation_with_code

@@ -22,9 +22,8 @@ from app.api.blueprint import bp
 from app.api.errors import PreconditionRequired, register_error_handlers
 from app.api.idempotency import idempotent
 from app.api.openapi import document, json_body, query_args
-from app.api.schemas import (
-    DEFAULT_PAGE,
-    MAX_ID,
+from app.api.schemas import DEFAULT_PAGE, MAX_ID
+from app.api.serializers import (
     directive_json,
     directive_summary_json,
     meeting_json,
