@@ -30,6 +30,8 @@ CHIEF_DIGEST_LIMIT = 300
 
 
 _COMPOSE_FAILED = object()
+#: Put by the composing thread when it ends, whatever ended it.
+_DONE = object()
 
 
 class Precomposer:
@@ -41,6 +43,10 @@ class Precomposer:
     touches the database (the composer read everything before) and sends nothing: what is claimed,
     sent and marked, and in which order, is the loop's alone.  Anything unexpected here (an error,
     a thread gone) falls back to composing in the loop, as without it.
+
+    No wait here has a timeout: the thread always ends by putting :data:`_DONE`, and :meth:`close`
+    empties the queue so that a thread blocked on a full one can finish.  (A timed wait never returns
+    under a shifted monotonic clock, as libfaketime gives the suite's at-hour runs.)
     """
 
     AHEAD = 32
@@ -48,38 +54,36 @@ class Precomposer:
     def __init__(self, composer: Composer, groups: list[list[Row]], tag: str):
         self._queue: queue.Queue = queue.Queue(maxsize=self.AHEAD)
         self._stop = threading.Event()
+        self._done = False
         self._composer, self._groups, self._tag = composer, groups, tag
         self._thread = threading.Thread(target=self._work, args=(current_app._get_current_object(),),
                                         name="reminder-composer", daemon=True)
         self._thread.start()
 
     def _work(self, app) -> None:
-        with app.app_context():
-            for index, group in enumerate(self._groups):
-                if self._stop.is_set():
-                    return
-                try:
-                    message = self._composer.message(group, self._tag)
-                    if message is not None:
-                        message.freeze()
-                except Exception:  # noqa: BLE001 - the loop composes this one itself and sees the error
-                    message = _COMPOSE_FAILED
-                while not self._stop.is_set():
+        try:
+            with app.app_context():
+                for index, group in enumerate(self._groups):
+                    if self._stop.is_set():
+                        return
                     try:
-                        self._queue.put((index, message), timeout=0.1)
-                        break
-                    except queue.Full:
-                        continue
+                        message = self._composer.message(group, self._tag)
+                        if message is not None:
+                            message.freeze()
+                    except Exception:  # noqa: BLE001 - the loop composes this one itself and sees the error
+                        message = _COMPOSE_FAILED
+                    self._queue.put((index, message))  # waits while AHEAD are ready; close() empties it
+        finally:
+            self._queue.put(_DONE)
 
     def take(self, index: int):
         """The message of group ``index`` (earlier ones the loop skipped are dropped)."""
-        while True:
-            try:
-                got, message = self._queue.get(timeout=1)
-            except queue.Empty:
-                if self._thread.is_alive():
-                    continue
+        while not self._done:
+            item = self._queue.get()
+            if item is _DONE:
+                self._done = True
                 break
+            got, message = item
             if got < index:
                 continue
             if got == index and message is not _COMPOSE_FAILED:
@@ -89,7 +93,10 @@ class Precomposer:
 
     def close(self) -> None:
         self._stop.set()
-        self._thread.join(timeout=5)
+        while not self._done:
+            if self._queue.get() is _DONE:  # empties the queue, unblocking the thread, until it ends
+                self._done = True
+        self._thread.join()
 
 
 class Composer:
