@@ -35,8 +35,12 @@ def test_abandoned_upload_temporaries_are_removed_and_fresh_ones_kept(app):
     abandoned, in_progress, stored = directory / ".upload-abc123", directory / ".upload-def456", directory / "keep.pdf"
     for path in (abandoned, in_progress, stored):
         path.write_bytes(b"x" * 1024)
-    an_hour_ago = time.time() - 3600
+    # Every file's time set from the process clock: the kernel stamps writes with the real time, which a
+    # shifted test clock (at-hour) would place hours in the past.
+    now = time.time()
+    an_hour_ago = now - 3600
     os.utime(abandoned, (an_hour_ago, an_hour_ago))
+    os.utime(in_progress, (now, now))
     os.utime(stored, (an_hour_ago, an_hour_ago))
     try:
         assert run_housekeeping()["uploads"] == 1
