@@ -29,7 +29,7 @@ import sys
 import tempfile
 import time
 from contextlib import ExitStack
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from datetime import time as dtime
 from pathlib import Path
 
@@ -171,7 +171,7 @@ def bench_send(url: str, messages: int, port: int) -> dict:
     import sqlalchemy as sa
 
     from app.core.database import write_intent
-    from app.core.enums import OrganisationKind, Role, TaskKind, TaskStatus
+    from app.core.enums import DirectiveStatus, OrganisationKind, Role, TaskKind, TaskStatus
     from app.extensions import db
     from app.models import Directive, Organisation, Task, User
     from app.reminders import tick
@@ -184,7 +184,9 @@ def bench_send(url: str, messages: int, port: int) -> dict:
             db.session.add(org)
             db.session.flush()
             db.session.add(User(email="canbo@bench-send.example", name="Cán bộ", role=Role.AGENCY_OFFICER, organisation_id=org.id))
-            directive = Directive(doc_type="TB", number="198", issuer_suffix="HU", title="Thông báo kết luận")
+            # Issued: a draft notice's tasks are nobody's work yet, and get no reminder.
+            directive = Directive(doc_type="TB", number="198", issuer_suffix="HU", title="Thông báo kết luận",
+                                  status=DirectiveStatus.ISSUED, issued_on=DAY - timedelta(days=60))
             db.session.add(directive)
             db.session.flush()
             db.session.execute(sa.insert(Task.__table__), [{
