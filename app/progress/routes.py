@@ -130,7 +130,11 @@ def _inbox_words() -> dict:
         "statuses": {s: (status_badge(s), s.label) for s in TaskStatus},
         "t": {"continuous": _("Thường xuyên"), "late_fmt": _("quá hạn %(n)d ngày"),
               "original_fmt": _("hạn ban đầu %(d)s"), "report": _("Báo cáo"),
-              "review_pending": _("Chờ xác nhận hoàn thành"), "extension_pending": _("Đang chờ quyết định gia hạn")},
+              "review_pending": _("Chờ xác nhận hoàn thành"), "extension_pending": _("Đang chờ quyết định gia hạn"),
+              "due_fmt": _("hạn %(d)s")},
+        # Column headings, repeated on every row as its label on a phone.
+        "cols": {"task": _("Nhiệm vụ"), "document": _("Văn bản"), "role": _("Vai trò"), "due": _("Hạn"),
+                 "status": _("Trạng thái"), "progress": _("Tiến độ")},
         "urls": {"task": url_for("tasks.detail", task_id=0)[:-1],
                  "report": url_for("progress.report", task_id=0)[:-len("0/report")]},
     }
