@@ -215,9 +215,10 @@ class Browser:
         connection = http.client.HTTPSConnection("127.0.0.1", self.port, timeout=30, context=self.context)
         connection.sock = self.context.wrap_socket(
             socket.create_connection(("127.0.0.1", self.port), timeout=30), server_hostname=SERVER_NAME)
-        # Flask-WTF compares the Referer with the origin the app sees over HTTPS; nginx passes `Host $host`,
-        # which has no port: a browser on the real site (port 443) sends exactly this one.
-        headers = {"Host": f"{SERVER_NAME}:{self.port}", "Referer": f"https://{SERVER_NAME}{path}"}
+        # Flask-WTF compares the Referer with the origin the app sees over HTTPS; nginx passes the Host the
+        # browser sent (`$http_host`, port included), as a browser on this port would send both.
+        origin = f"{SERVER_NAME}:{self.port}"
+        headers = {"Host": origin, "Referer": f"https://{origin}{path}"}
         if self.cookies:
             headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
         body = None
