@@ -10,14 +10,12 @@ from __future__ import annotations
 import hashlib
 from datetime import timedelta
 
-import sqlalchemy as sa
 from flask import current_app
 
-from app.auth.throttle import ensure_row
+from app.auth.throttle import count_attempt
 from app.core.clock import now_utc
 from app.core.database import write_intent
 from app.extensions import db
-from app.models import LoginThrottle
 
 CLIENT = "client"
 ADDRESS = "address"
@@ -31,25 +29,14 @@ def _key(kind: str, value: str) -> str:
     return f"reset-{kind}:" + hashlib.sha256(value.encode()).hexdigest()
 
 
-def _count(key: str, now) -> int:
-    """Count one request on ``key`` and return the count in the window (an old count starts again)."""
-    ensure_row(key, now)
-    t = LoginThrottle
-    return db.session.execute(
-        sa.update(t).where(t.key == key)
-        .values(failures=sa.case((t.updated_at < now - window(), 1), else_=t.failures + 1), updated_at=now)
-        .returning(t.failures)
-    ).scalar()
-
-
 def over_limit(email: str, client_address: str | None) -> str | None:
     """Count this request (own short transaction) and say which limit it passed: CLIENT, ADDRESS or None."""
     cfg = current_app.config
     now = now_utc()
     db.session.commit()
     with write_intent():
-        client = _count(_key(CLIENT, client_address or "-"), now)
-        address = _count(_key(ADDRESS, (email or "").strip().lower()), now)
+        client = count_attempt(_key(CLIENT, client_address or "-"), now, window())
+        address = count_attempt(_key(ADDRESS, (email or "").strip().lower()), now, window())
         db.session.commit()
     if client > cfg["PASSWORD_RESET_MAX_PER_CLIENT"]:
         return CLIENT

@@ -59,7 +59,7 @@ def _window() -> timedelta:
     return timedelta(seconds=current_app.config["LOGIN_LOCKOUT_SECONDS"])
 
 
-def ensure_row(key: str, now: datetime) -> None:
+def _ensure_row(key: str, now: datetime) -> None:
     dialect = db.session.get_bind().dialect.name
     if dialect == "postgresql":
         from sqlalchemy.dialects.postgresql import insert
@@ -69,17 +69,17 @@ def ensure_row(key: str, now: datetime) -> None:
                        .on_conflict_do_nothing(index_elements=["key"]))
 
 
-def _claim_one(key: str, now: datetime) -> int | None:
-    """Count one attempt on ``key``; None when the key is locked.  Counts older than the window
-    start again from one."""
-    ensure_row(key, now)
-    stale = now - _window()
+def count_attempt(key: str, now: datetime, window: timedelta, *, unless_locked: bool = False) -> int | None:
+    """Count one attempt on ``key`` and return the count (atomic).  A count older than ``window``
+    starts again from one.  With ``unless_locked``, a locked key counts nothing and gives None."""
+    _ensure_row(key, now)
     t = LoginThrottle
-    return db.session.execute(
-        sa.update(t).where(t.key == key, sa.or_(t.locked_until.is_(None), t.locked_until <= now))
-        .values(failures=sa.case((t.updated_at < stale, 1), else_=t.failures + 1), updated_at=now, locked_until=None)
-        .returning(t.failures)
-    ).scalar()
+    where = [t.key == key]
+    values = {"failures": sa.case((t.updated_at < now - window, 1), else_=t.failures + 1), "updated_at": now}
+    if unless_locked:
+        where.append(sa.or_(t.locked_until.is_(None), t.locked_until <= now))
+        values["locked_until"] = None
+    return db.session.execute(sa.update(t).where(*where).values(**values).returning(t.failures)).scalar()
 
 
 def _lock(slot: Slot, now: datetime) -> None:
@@ -110,7 +110,7 @@ def claim(email: str, address: str | None) -> list[Slot]:
     refused: str | None = None
     with write_intent():
         for key, limit, scope, label in wanted:
-            count = _claim_one(key, now)
+            count = count_attempt(key, now, _window(), unless_locked=True)
             slot = Slot(key, limit, count or 0, label)
             if count is None or count > limit:
                 if count is not None:

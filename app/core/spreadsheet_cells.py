@@ -12,9 +12,14 @@ from __future__ import annotations
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
+def is_formula_like(text: str) -> bool:
+    return text.startswith(FORMULA_STARTS)
+
+
 def csv_safe(value):
-    """The cell to write to a CSV file: formula-like text gets a leading apostrophe."""
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+    """The cell to write to a CSV file (or as plain text anywhere): formula-like text gets a leading
+    apostrophe."""
+    if isinstance(value, str) and is_formula_like(value):
         return "'" + value
     return value
 

@@ -9,20 +9,18 @@ from datetime import datetime
 from flask_babel import gettext as _
 
 from app.core.periods import Period
+from app.core.spreadsheet_cells import csv_safe
 from app.core.text import xml_safe
 from app.oversight.agency_scorecards import CATEGORIES, Scorecard, category_label
 from app.oversight.overdue_pages import overdue_rows
 from app.oversight.overdue_review import OverdueFilters, bucket_label, overdue_snapshot, overdue_summary
 from app.tasks.units import BUCKETS
 
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
 
 def safe_cell(value: str | None) -> str:
     """Text that a spreadsheet will never read as a formula (CSV/formula injection): a leading
     = + - @ (or tab/CR) is neutralised with an apostrophe."""
-    text = xml_safe("" if value is None else str(value))
-    return "'" + text if text.startswith(_FORMULA_START) else text
+    return csv_safe(xml_safe("" if value is None else str(value)))
 
 
 def overdue_xlsx(filters: OverdueFilters, *, district: str = "") -> bytes:

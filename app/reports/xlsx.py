@@ -16,11 +16,11 @@ from datetime import date, datetime
 import xlsxwriter
 
 from app.core.numbers import date_vn
+from app.core.spreadsheet_cells import is_formula_like
 from app.core.text import xml_safe
 from app.reports.document import AnnexRow, QuarterlyReport
 
 XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 COLUMNS = (
     ("STT", 6),
@@ -34,10 +34,6 @@ COLUMNS = (
     ("Đúng hạn / trễ hạn", 18),
     ("Báo cáo gần nhất", 60),
 )
-
-
-def is_formula_like(text: str) -> bool:
-    return text.startswith(FORMULA_START)
 
 
 def annex_for(report: QuarterlyReport) -> bytes:
