@@ -13,7 +13,6 @@ from app.admin.services import (
     audit_page,
     find_organisation,
     find_user,
-    organisations_in_order,
     save_organisation,
     save_user,
     users_in_order,
@@ -30,7 +29,7 @@ from app.extensions import db
 @bp.route("/organisations")
 @requires("admin.organisations")
 def organisations():
-    orgs = organisations_in_order()
+    orgs = listed_organisations(include_inactive=True)
     return render_template("admin/organisations.html", organisations=orgs)
 
 

@@ -18,11 +18,6 @@ ORG_FIELDS = ("code", "name", "short_name", "kind", "parent_id", "display_order"
 AUDIT_PAGE_SIZE = 100
 
 
-def organisations_in_order() -> list[Organisation]:
-    """Every organisation, in the order the lists show them."""
-    return db.session.scalars(sa.select(Organisation).order_by(Organisation.display_order, Organisation.name)).all()
-
-
 def find_organisation(org_id: int | None) -> Organisation | None:
     return db.session.get(Organisation, org_id) if org_id else None
 

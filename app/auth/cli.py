@@ -51,10 +51,10 @@ def users_create(email: str, name: str, role: str, org_code: str, title: str | N
             raise click.ClickException(error.message) from None
     click.echo(f"created {user.email} ({user.role.value}, {org_code})")
     if pending is not None:
-        _send_invitation(pending)
+        send_invitation(pending)
 
 
-def _send_invitation(pending) -> None:
+def send_invitation(pending) -> None:
     """E-mail the invitation of a committed account; a failure leaves the account for `users invite`."""
     from app.auth.links import send_link
 
