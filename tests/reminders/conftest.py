@@ -48,8 +48,13 @@ class RecordingHandler:
         self.fail_codes: dict[str, str] = {}   # recipient → SMTP reply for DATA
         self.delay = 0.0
         self.hang = threading.Event()
+        #: Cleared, the server holds every message before accepting it until the test sets it again.
+        self.gate = threading.Event()
+        self.gate.set()
 
     async def handle_DATA(self, server, session, envelope):
+        if not self.gate.is_set():
+            await asyncio.get_running_loop().run_in_executor(None, self.gate.wait)
         if self.hang.is_set():
             await asyncio.sleep(30)
         if self.delay:
